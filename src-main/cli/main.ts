@@ -1,0 +1,312 @@
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { defaultDataDir } from '../engine/data-dir.js';
+import { UserError, describeError } from '../engine/errors.js';
+import { Library, type SearchHit, type SearchOptions } from '../engine/library.js';
+import { MANIFEST_FILE } from '../engine/models/manifest.js';
+import { createProgressView } from './progress.js';
+
+interface GlobalOptions {
+  dataDir: string;
+  model?: string;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return parsed;
+}
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number of at least 0');
+  return parsed;
+}
+
+/** YYYY-MM-DD (local time) or any date Date.parse reads; an end date covers its whole day. */
+function dateBound(endOfDay: boolean) {
+  return (value: string): number => {
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    const time = day
+      ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + (endOfDay ? 1 : 0)).getTime() - (endOfDay ? 1 : 0)
+      : Date.parse(value);
+    if (!Number.isFinite(time)) throw new InvalidArgumentError('expected a date such as 2024-07-31');
+    return time;
+  };
+}
+
+function openLibrary(options: GlobalOptions): Library {
+  const library = Library.open({ dataDir: options.dataDir });
+  if (options.model) library.useModel(resolveModelDir(options.model, options.dataDir));
+  return library;
+}
+
+/** `--model` takes a model folder, or the id of a model installed in the data folder. */
+function resolveModelDir(model: string, dataDir: string): string {
+  if (existsSync(join(model, MANIFEST_FILE))) return resolve(model);
+  const installed = join(dataDir, 'models', model);
+  if (existsSync(join(installed, MANIFEST_FILE))) return installed;
+  if (existsSync(model)) return resolve(model);
+  throw new UserError(`No model "${model}": give a model folder, or the id of an installed model.`);
+}
+
+async function withLibrary<T>(command: Command, work: (library: Library) => Promise<T> | T): Promise<T> {
+  const library = openLibrary(command.optsWithGlobals<GlobalOptions>());
+  try {
+    return await work(library);
+  } finally {
+    library.close();
+  }
+}
+
+function printHits(hits: SearchHit[], json: boolean): void {
+  if (json) {
+    const rows = hits.map((hit) => ({
+      path: hit.path,
+      score: Number(hit.score.toFixed(6)),
+      photoId: hit.photoId,
+      takenAt: new Date(hit.takenAt).toISOString(),
+      width: hit.width,
+      height: hit.height,
+    }));
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return;
+  }
+  if (hits.length === 0) {
+    process.stdout.write('No matching photos.\n');
+    return;
+  }
+  for (const hit of hits) process.stdout.write(`${hit.score.toFixed(3)}  ${hit.path}\n`);
+}
+
+function searchOptions(options: { limit: number; offset: number; folder?: string[]; from?: number; to?: number }): SearchOptions {
+  return {
+    limit: options.limit,
+    offset: options.offset,
+    ...(options.folder ? { folders: options.folder } : {}),
+    ...(options.from !== undefined ? { takenFrom: options.from } : {}),
+    ...(options.to !== undefined ? { takenTo: options.to } : {}),
+  };
+}
+
+function addSearchFlags(command: Command): Command {
+  return command
+    .option('-n, --limit <count>', 'how many photos to show', positiveInteger, 20)
+    .option('--offset <count>', 'skip this many of the best matches (paging)', nonNegativeInteger, 0)
+    .option('--folder <path...>', 'only photos in these folders')
+    .option('--from <date>', 'only photos taken on or after this date', dateBound(false))
+    .option('--to <date>', 'only photos taken on or before this date', dateBound(true))
+    .option('--json', 'print JSON');
+}
+
+async function runIndex(library: Library, options: { watch?: boolean; json?: boolean }): Promise<void> {
+  const view = createProgressView('Indexing');
+  let scanned = false;
+  const handlers = {
+    onScan: (progress: { phase: string; done: number; total: number }) => {
+      if (!scanned && progress.phase === 'walking') process.stderr.write('Looking for new and changed photos…\n');
+      scanned = true;
+    },
+    onIndex: (progress: { done: number; total: number; photosPerSecond: number; etaSeconds: number | null; currentPath: string | null }) =>
+      view.update(progress.done, progress.total, {
+        rate: progress.photosPerSecond,
+        eta: progress.etaSeconds,
+        label: progress.currentPath ? basename(progress.currentPath) : '',
+      }),
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nStopping after the photos in progress (press Ctrl+C again to quit now)…\n');
+    library.stopIndexing();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const started = performance.now();
+  const summary = await library.index(handlers);
+  view.stop();
+  const seconds = (performance.now() - started) / 1000;
+  const status = library.status();
+  if (options.json && !options.watch) {
+    process.stdout.write(JSON.stringify({ ...summary, seconds, status: { ...status, failures: undefined, skippedFiles: undefined } }, null, 2) + '\n');
+  } else {
+    const { index, scan } = summary;
+    process.stderr.write(
+      `Indexed ${index.done} photos in ${seconds.toFixed(1)} s (${index.encoded} encoded, ${index.reused} reused, ` +
+        `${index.failed} failed; ${scan.added} new, ${scan.changed} changed, ${scan.moved} moved, ${scan.removed} removed).\n`,
+    );
+    if (status.failed > 0) process.stderr.write(`${status.failed} photos could not be indexed: "shoebox status" says why.\n`);
+  }
+  if (!options.watch || interrupted) return;
+
+  const watcher = await library.watch({
+    onUpdate: ({ scan, index }) => {
+      process.stderr.write(
+        `Changes: ${scan.added} new, ${scan.changed} changed, ${scan.moved} moved, ${scan.removed} removed; ` +
+          `${index.done} photos indexed.\n`,
+      );
+    },
+    onError: (error) => process.stderr.write(`shoebox: ${describeError(error)}\n`),
+  });
+  process.stderr.write(`Watching ${status.folders.length} folder(s) for changes. Press Ctrl+C to stop.\n`);
+  await new Promise<void>((resolveStop) => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await watcher.close();
+}
+
+export function buildProgram(): Command {
+  const program = new Command('shoebox')
+    .description('Find your photos by describing them. Everything stays on your machine.')
+    .addOption(
+      new Option('--data-dir <dir>', 'where the library database, thumbnails and settings live')
+        .env('SHOEBOX_DATA_DIR')
+        .default(defaultDataDir({}), 'the app-data folder the desktop app uses'),
+    )
+    .option('--model <dir|id>', 'the CLIP model to use: a model folder or an installed model id')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('add')
+    .description('add photo folders to the library')
+    .argument('<folder...>')
+    .action(async (folders: string[], _options, command: Command) => {
+      await withLibrary(command, (library) => {
+        for (const folder of folders) {
+          const { folder: added, absorbed } = library.addFolder(folder);
+          process.stdout.write(`Added ${added.path}\n`);
+          for (const path of absorbed) process.stdout.write(`  (now includes ${path}, which was a library folder)\n`);
+        }
+        process.stdout.write('Run "shoebox index" to index the photos.\n');
+      });
+    });
+
+  program
+    .command('remove')
+    .description('remove a folder from the library (the photos themselves are not touched)')
+    .argument('<folder>')
+    .action(async (folder: string, _options, command: Command) => {
+      await withLibrary(command, async (library) => {
+        await library.removeFolder(folder);
+        process.stdout.write(`Removed ${resolve(folder)} from the library.\n`);
+      });
+    });
+
+  program
+    .command('folders')
+    .description('list the library folders')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withLibrary(command, (library) => {
+        const folders = library.folders().map((folder) => folder.path);
+        if (options.json) process.stdout.write(JSON.stringify(folders, null, 2) + '\n');
+        else process.stdout.write(folders.length > 0 ? folders.join('\n') + '\n' : 'No folders yet: "shoebox add <folder>".\n');
+      });
+    });
+
+  const ignore = program.command('ignore').description('file and folder patterns the library skips');
+  ignore
+    .command('list', { isDefault: true })
+    .description('show the ignore patterns')
+    .action(async (_options, command: Command) => {
+      await withLibrary(command, (library) => {
+        const patterns = library.ignorePatterns();
+        process.stdout.write(patterns.length > 0 ? patterns.join('\n') + '\n' : 'No ignore patterns (hidden and system folders are always skipped).\n');
+      });
+    });
+  ignore
+    .command('add')
+    .description('skip files or folders matching a glob ("*.png", "Screenshots", "2019/raw/**")')
+    .argument('<pattern...>')
+    .action(async (patterns: string[], _options, command: Command) => {
+      await withLibrary(command, (library) => {
+        library.setIgnorePatterns([...new Set([...library.ignorePatterns(), ...patterns])]);
+        process.stdout.write('Saved. The next "shoebox index" applies it.\n');
+      });
+    });
+  ignore
+    .command('remove')
+    .description('stop skipping a pattern')
+    .argument('<pattern...>')
+    .action(async (patterns: string[], _options, command: Command) => {
+      await withLibrary(command, (library) => {
+        library.setIgnorePatterns(library.ignorePatterns().filter((p) => !patterns.includes(p)));
+        process.stdout.write('Saved. The next "shoebox index" applies it.\n');
+      });
+    });
+
+  program
+    .command('index')
+    .description('find new, changed and removed photos and encode what is new')
+    .option('--watch', 'keep running and follow changes to the folders')
+    .option('--json', 'print a JSON summary')
+    .action(async (options: { watch?: boolean; json?: boolean }, command: Command) => {
+      await withLibrary(command, (library) => runIndex(library, options));
+    });
+
+  addSearchFlags(
+    program
+      .command('search')
+      .description('find photos by description; combine terms: beach + 2:sunset - people; a term may be a photo path')
+      .argument('<query...>'),
+  ).action(async (words: string[], options, command: Command) => {
+    await withLibrary(command, async (library) => printHits(await library.search(words.join(' '), searchOptions(options)), Boolean(options.json)));
+  });
+
+  addSearchFlags(
+    program.command('similar').description('find photos that look like this one').argument('<photo>'),
+  ).action(async (photo: string, options, command: Command) => {
+    await withLibrary(command, async (library) => printHits(await library.similar(photo, searchOptions(options)), Boolean(options.json)));
+  });
+
+  program
+    .command('status')
+    .description('how many photos are indexed, pending, failed (and why) or skipped')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withLibrary(command, (library) => {
+        const status = library.status();
+        if (options.json) {
+          process.stdout.write(JSON.stringify({ ...status, model: status.model?.id ?? null, modelDetails: status.model }, null, 2) + '\n');
+          return;
+        }
+        const out = [
+          `Model: ${status.model ? `${status.model.name} (${status.model.id})` : 'none selected'}`,
+          `Folders: ${status.folders.length > 0 ? status.folders.join(', ') : 'none'}`,
+          `Photos: ${status.photos} (${status.indexed} indexed, ${status.pending} pending, ${status.failed} failed); ${status.skipped} other files skipped`,
+        ];
+        if (status.failures.length > 0) out.push('', 'Failed:', ...status.failures.map((f) => `  ${f.path}: ${f.reason}`));
+        process.stdout.write(out.join('\n') + '\n');
+      });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`shoebox: ${error.message}\n`);
+      return 1;
+    }
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      return (error as { exitCode?: number }).exitCode ?? 1;
+    }
+    process.stderr.write(`shoebox: unexpected error: ${describeError(error)}\n`);
+    if (process.env.SHOEBOX_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 2;
+  }
+}

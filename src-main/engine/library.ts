@@ -1,0 +1,452 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve, sep } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { EncoderClient } from '../worker/encoder-client.js';
+import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
+import { thumbnailPathFor } from '../worker/protocol.js';
+import { dataDirLayout, type DataDirLayout } from './data-dir.js';
+import { UserError } from './errors.js';
+import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js';
+import { DEFAULT_INDEXER_OPTIONS, Indexer, type IndexerOptions, type IndexProgress } from './indexer.js';
+import { loadModelFolder, type ModelFolder } from './models/manifest.js';
+import { combineTerms, parseQuery } from './query.js';
+import { Scanner, owningFolder, type ScanProgress, type ScanSummary } from './scanner.js';
+import { openDatabase } from './store/database.js';
+import { LibraryStore, type FolderRow, type PhotoDetails, type PhotoStatus } from './store/library-store.js';
+import { FolderWatcher, type FolderWatcherOptions } from './watcher.js';
+import { MAX_NEIGHBOURS, VectorIndex, type NeighbourFilter } from './vector-index.js';
+import { isDecodablePhoto } from './formats.js';
+
+export interface LibraryOptions {
+  dataDir: string;
+  /** How the worker process is started: a Node child process unless the host supplies another. */
+  launchWorker?: WorkerLauncher;
+  /** Model inference threads; 0 lets onnxruntime use every core. */
+  threads?: number;
+  decodeConcurrency?: number;
+  indexer?: Partial<IndexerOptions>;
+  /** Seconds allowed per photo before the worker is presumed hung. */
+  perPhotoTimeoutMs?: number;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  offset?: number;
+  /** Library folders or folders inside them. */
+  folders?: readonly string[];
+  takenFrom?: number;
+  takenTo?: number;
+}
+
+export interface SearchHit {
+  photoId: number;
+  path: string;
+  score: number;
+  takenAt: number;
+  width: number | null;
+  height: number | null;
+}
+
+export interface LibraryStatus {
+  /** Every file under the library folders, whatever its state. */
+  files: number;
+  /** Files that are photos: indexed, pending or failed. */
+  photos: number;
+  indexed: number;
+  pending: number;
+  failed: number;
+  skipped: number;
+  model: { id: string; name: string; dir: string } | null;
+  folders: string[];
+  failures: { path: string; reason: string }[];
+  skippedFiles: { path: string; reason: string }[];
+}
+
+export interface IndexRunSummary {
+  scan: ScanSummary;
+  index: IndexProgress;
+}
+
+const SETTING_MODEL_DIR = 'model.dir';
+const SETTING_IGNORE = 'library.ignore';
+const TEXT_CACHE_IN_MEMORY = 256;
+const TEXT_CACHE_ON_DISK = 2000;
+
+/**
+ * The engine's front door: one library (a data folder holding the database and thumbnails) and
+ * everything done to it. Plain Node; the CLI, `shoebox serve` and the desktop app all drive this.
+ */
+export class Library {
+  readonly layout: DataDirLayout;
+  readonly store: LibraryStore;
+  private model: ModelFolder | null = null;
+  private encoderClient: EncoderClient | null = null;
+  private readonly textCache = new Map<string, Float32Array>();
+  private exclusive: Promise<unknown> = Promise.resolve();
+  private indexer: Indexer | null = null;
+
+  private constructor(
+    readonly db: Database,
+    private readonly options: LibraryOptions,
+  ) {
+    this.layout = dataDirLayout(resolve(options.dataDir));
+    this.store = new LibraryStore(db);
+  }
+
+  static open(options: LibraryOptions): Library {
+    const layout = dataDirLayout(resolve(options.dataDir));
+    if (existsSync(layout.root) && !statSync(layout.root).isDirectory()) {
+      throw new UserError(`The data folder ${layout.root} is a file, not a folder.`);
+    }
+    const library = new Library(openDatabase(layout.database), options);
+    const modelDir = library.store.getSetting(SETTING_MODEL_DIR);
+    if (modelDir && existsSync(modelDir)) library.model = loadModelFolder(modelDir);
+    return library;
+  }
+
+  close(): void {
+    this.encoderClient?.close();
+    this.encoderClient = null;
+    this.db.close();
+  }
+
+  // Folders -------------------------------------------------------------------------------------
+
+  folders(): FolderRow[] {
+    return this.store.folders();
+  }
+
+  /** Adds a folder; a folder already inside the library is refused, one that contains library folders absorbs them. */
+  addFolder(path: string): { folder: FolderRow; absorbed: string[] } {
+    const absolute = canonicalFolder(path);
+    const folders = this.store.folders();
+    const container = owningFolder(folders, absolute);
+    if (container) {
+      throw new UserError(
+        container.path === absolute
+          ? `${absolute} is already in the library.`
+          : `${absolute} is already in the library, inside ${container.path}.`,
+      );
+    }
+    return this.store.transaction(() => {
+      const id = this.store.addFolder(absolute);
+      const absorbed = folders.filter((folder) => folder.path.startsWith(absolute + sep));
+      for (const folder of absorbed) this.store.mergeFolderInto(folder.id, id);
+      return { folder: { id, path: absolute }, absorbed: absorbed.map((folder) => folder.path) };
+    });
+  }
+
+  async removeFolder(path: string): Promise<void> {
+    const absolute = resolve(path);
+    const canonical = existsSync(absolute) ? realpathSync(absolute) : absolute;
+    const folder = this.store.folders().find((f) => f.path === canonical || f.path === absolute);
+    if (!folder) throw new UserError(`${absolute} is not a library folder.`);
+    this.store.transaction(() => this.store.removeFolder(folder.id));
+    await this.collectGarbage();
+  }
+
+  ignorePatterns(): string[] {
+    return JSON.parse(this.store.getSetting(SETTING_IGNORE) ?? '[]') as string[];
+  }
+
+  setIgnorePatterns(patterns: readonly string[]): void {
+    this.store.setSetting(SETTING_IGNORE, JSON.stringify(patterns.filter((p) => p.trim().length > 0)));
+  }
+
+  // Models --------------------------------------------------------------------------------------
+
+  activeModel(): ModelFolder | null {
+    return this.model;
+  }
+
+  /** Makes a model folder the library's model. Photos it has not encoded become pending. */
+  useModel(dir: string): { changed: boolean; pending: number } {
+    const next = loadModelFolder(dir);
+    const changed = this.model?.manifest.id !== next.manifest.id || this.model.dir !== next.dir;
+    VectorIndex.forModel(this.db, next.manifest.id, next.manifest.embeddingSize);
+    const pending = this.store.transaction(() => {
+      this.store.setSetting(SETTING_MODEL_DIR, next.dir);
+      return this.store.markUnencodedPending(next.manifest.id);
+    });
+    if (changed) {
+      this.encoderClient?.close();
+      this.encoderClient = null;
+      this.textCache.clear();
+    }
+    this.model = next;
+    return { changed, pending };
+  }
+
+  // Scanning and indexing -----------------------------------------------------------------------
+
+  /** Compares every file with the index (cheap for unchanged files) and records what changed. */
+  scan(onProgress?: (progress: ScanProgress) => void): Promise<ScanSummary> {
+    return this.serialised(async () => {
+      const summary = await this.scanner().reconcile(this.store.folders(), onProgress);
+      await this.collectGarbage();
+      return summary;
+    });
+  }
+
+  /** Scans, then decodes and encodes every pending photo. */
+  async index(handlers: { onScan?: (p: ScanProgress) => void; onIndex?: (p: IndexProgress) => void } = {}): Promise<IndexRunSummary> {
+    const scan = await this.scan(handlers.onScan);
+    const index = await this.drain(handlers.onIndex);
+    return { scan, index };
+  }
+
+  /** Encodes every pending photo. */
+  drain(onProgress?: (progress: IndexProgress) => void): Promise<IndexProgress> {
+    return this.serialised(() => {
+      const { model, encoder } = this.requireEncoder();
+      const index = VectorIndex.forModel(this.db, model.manifest.id, model.manifest.embeddingSize);
+      this.indexer = new Indexer(this.store, encoder, index, { ...DEFAULT_INDEXER_OPTIONS, ...this.options.indexer });
+      return this.indexer.drain(onProgress).finally(() => (this.indexer = null));
+    });
+  }
+
+  /** Asks a running index to finish the photos in flight and stop; what is done stays done. */
+  stopIndexing(): void {
+    this.indexer?.stop();
+  }
+
+  /**
+   * Scans and indexes, then follows the folders: settled changes are applied and indexed as they
+   * come. `onUpdate` hears about each batch handled. Resolves to a handle that stops watching.
+   */
+  async watch(
+    handlers: {
+      onScan?: (p: ScanProgress) => void;
+      onIndex?: (p: IndexProgress) => void;
+      onUpdate?: (update: { scan: ScanSummary; index: IndexProgress }) => void;
+      onError?: (error: unknown) => void;
+    } = {},
+    options: FolderWatcherOptions = {},
+  ): Promise<{ close(): Promise<void> }> {
+    this.requireModel();
+    await this.index(handlers);
+    const folders = this.store.folders();
+    const watcher = new FolderWatcher(
+      folders,
+      this.ignoreMatcher(),
+      (changes) => {
+        this.serialised(() => this.scanner().update(this.store.folders(), changes.changed, changes.removed))
+          .then(async (scan) => {
+            const index = await this.drain(handlers.onIndex);
+            handlers.onUpdate?.({ scan, index });
+          })
+          .catch((error: unknown) => handlers.onError?.(error));
+      },
+      options,
+    );
+    await watcher.whenReady();
+    return { close: () => watcher.close() };
+  }
+
+  // Search --------------------------------------------------------------------------------------
+
+  /** Photos best matching a query (text, photo paths, and their arithmetic), best first. */
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const model = this.requireModel();
+    const terms = parseQuery(query);
+    const excluded: number[] = [];
+    const vectors = [];
+    for (const term of terms) {
+      const photo = this.photoTerm(term.text);
+      if (photo) {
+        excluded.push(photo.id);
+        vectors.push({ ...term, vector: await this.photoVector(photo.path, photo.id) });
+      } else if (looksLikeImagePath(term.text)) {
+        vectors.push({ ...term, vector: await this.photoVector(resolve(term.text), null) });
+      } else {
+        vectors.push({ ...term, vector: await this.textVector(term.text, model) });
+      }
+    }
+    return this.nearest(combineTerms(vectors), excluded, options);
+  }
+
+  /** Photos that look like the given one (a library photo or any image file), itself excluded. */
+  async similar(path: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    this.requireModel();
+    const absolute = resolve(path);
+    if (!existsSync(absolute)) throw new UserError(`No photo at ${absolute}.`);
+    const photo = this.store.photoByPath(absolute) ?? this.store.photoByPath(realpathSync(absolute));
+    const vector = await this.photoVector(absolute, photo?.id ?? null);
+    return this.nearest(vector, photo ? [photo.id] : [], options);
+  }
+
+  photoDetails(ids: readonly number[]): Map<number, PhotoDetails> {
+    return this.store.photoDetails(ids);
+  }
+
+  thumbnailPath(details: PhotoDetails): string | null {
+    return details.hasThumbnail && details.fingerprint ? thumbnailPathFor(this.layout.thumbnails, details.fingerprint) : null;
+  }
+
+  status(): LibraryStatus {
+    const counts: Record<PhotoStatus, number> = this.store.statusCounts();
+    const withReason = (status: PhotoStatus) =>
+      this.store.withStatus(status).map((row) => ({ path: row.path, reason: row.reason ?? 'unknown' }));
+    return {
+      files: counts.indexed + counts.pending + counts.failed + counts.skipped,
+      photos: counts.indexed + counts.pending + counts.failed,
+      ...counts,
+      model: this.model ? { id: this.model.manifest.id, name: this.model.manifest.name, dir: this.model.dir } : null,
+      folders: this.store.folders().map((folder) => folder.path),
+      failures: withReason('failed'),
+      skippedFiles: withReason('skipped'),
+    };
+  }
+
+  /** Encoder statistics, for tests and benchmarks. */
+  encoderStats(): { imagesRequested: number; workerStarts: number } {
+    return { imagesRequested: this.encoderClient?.imagesRequested ?? 0, workerStarts: this.encoderClient?.workerStarts ?? 0 };
+  }
+
+  // Internals -----------------------------------------------------------------------------------
+
+  private async nearest(query: Float32Array, excluded: readonly number[], options: SearchOptions): Promise<SearchHit[]> {
+    const model = this.requireModel();
+    const index = VectorIndex.forModel(this.db, model.manifest.id, model.manifest.embeddingSize);
+    const limit = Math.max(1, options.limit ?? 20);
+    const offset = Math.max(0, options.offset ?? 0);
+    const { filter, pathPrefixes } = this.filterFor(options);
+    const wanted = pathPrefixes.length > 0 ? MAX_NEIGHBOURS : offset + limit + excluded.length;
+    const skip = new Set(excluded);
+    const neighbours = index.nearest(query, wanted, filter).filter((n) => !skip.has(n.photoId));
+    const details = this.store.photoDetails(neighbours.map((n) => n.photoId));
+    const hits: SearchHit[] = [];
+    for (const neighbour of neighbours) {
+      const photo = details.get(neighbour.photoId);
+      if (!photo) continue;
+      if (pathPrefixes.length > 0 && !pathPrefixes.some((prefix) => photo.path.startsWith(prefix))) continue;
+      hits.push({
+        photoId: photo.id,
+        path: photo.path,
+        score: neighbour.score,
+        takenAt: photo.takenAt,
+        width: photo.width,
+        height: photo.height,
+      });
+    }
+    return hits.slice(offset, offset + limit);
+  }
+
+  private filterFor(options: SearchOptions): { filter: NeighbourFilter; pathPrefixes: string[] } {
+    const filter: NeighbourFilter = {};
+    if (options.takenFrom !== undefined) filter.takenFrom = options.takenFrom;
+    if (options.takenTo !== undefined) filter.takenTo = options.takenTo;
+    const pathPrefixes: string[] = [];
+    if (options.folders && options.folders.length > 0) {
+      const libraryFolders = this.store.folders();
+      const folderIds = new Set<number>();
+      for (const requested of options.folders) {
+        const absolute = existsSync(requested) ? realpathSync(resolve(requested)) : resolve(requested);
+        const folder = owningFolder(libraryFolders, absolute);
+        if (!folder) throw new UserError(`${absolute} is not in the library.`);
+        folderIds.add(folder.id);
+        if (folder.path !== absolute) pathPrefixes.push(absolute + sep);
+      }
+      filter.folderIds = [...folderIds];
+    }
+    return { filter, pathPrefixes };
+  }
+
+  private photoTerm(text: string): { id: number; path: string } | null {
+    if (!looksLikeImagePath(text)) return null;
+    const absolute = resolve(text);
+    if (!existsSync(absolute)) throw new UserError(`No photo at ${absolute}.`);
+    const row = this.store.photoByPath(absolute) ?? this.store.photoByPath(realpathSync(absolute));
+    return row ? { id: row.id, path: row.path } : null;
+  }
+
+  /** A library photo's stored embedding, or a fresh encoding of any image file. */
+  private async photoVector(path: string, photoId: number | null): Promise<Float32Array> {
+    const model = this.requireModel();
+    if (photoId !== null) {
+      const stored = this.store.photoEmbedding(photoId, model.manifest.id);
+      if (stored) return stored;
+    }
+    const { encoder } = this.requireEncoder();
+    const [result] = await encoder.encodeImages([{ key: 0, path, fingerprint: null }]);
+    if (!result?.ok) throw new UserError(`${path} cannot be used as a query photo: ${result?.reason ?? 'no result'}.`);
+    return result.vector;
+  }
+
+  private async textVector(text: string, model: ModelFolder): Promise<Float32Array> {
+    const key = `${model.manifest.id}\u0000${text}`;
+    const cached = this.textCache.get(key) ?? this.store.textEmbedding(model.manifest.id, text);
+    if (cached) {
+      this.remember(key, cached);
+      return cached;
+    }
+    const [vector] = await this.requireEncoder().encoder.encodeTexts([text]);
+    if (!vector) throw new Error('the text encoder returned nothing');
+    this.store.saveTextEmbedding(model.manifest.id, text, vector, TEXT_CACHE_ON_DISK);
+    this.remember(key, vector);
+    return vector;
+  }
+
+  private remember(key: string, vector: Float32Array): void {
+    this.textCache.delete(key);
+    this.textCache.set(key, vector);
+    if (this.textCache.size > TEXT_CACHE_IN_MEMORY) this.textCache.delete(this.textCache.keys().next().value!);
+  }
+
+  private requireModel(): ModelFolder {
+    if (!this.model) {
+      throw new UserError('No model is selected: pass --model <folder> (or choose one with "shoebox models").');
+    }
+    return this.model;
+  }
+
+  private requireEncoder(): { model: ModelFolder; encoder: EncoderClient } {
+    const model = this.requireModel();
+    this.encoderClient ??= new EncoderClient(
+      this.options.launchWorker ?? launchNodeWorker,
+      {
+        modelDir: model.dir,
+        thumbnailsDir: this.layout.thumbnails,
+        threads: this.options.threads ?? 0,
+        decodeConcurrency: this.options.decodeConcurrency ?? Math.max(2, availableParallelism()),
+      },
+      { perPhotoTimeoutMs: this.options.perPhotoTimeoutMs ?? 30_000 },
+    );
+    return { model, encoder: this.encoderClient };
+  }
+
+  private scanner(): Scanner {
+    return new Scanner(this.store, this.ignoreMatcher());
+  }
+
+  private ignoreMatcher(): IgnoreMatcher {
+    return createIgnoreMatcher(this.ignorePatterns(), [this.layout.root]);
+  }
+
+  /** Scans and drains never overlap: each sees the other's finished work. */
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(work, work);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  private async collectGarbage(): Promise<void> {
+    const fingerprints = this.store.transaction(() => this.store.deleteOrphanContents());
+    await Promise.all(
+      fingerprints.map((fingerprint) => unlink(thumbnailPathFor(this.layout.thumbnails, fingerprint)).catch(() => undefined)),
+    );
+  }
+}
+
+function canonicalFolder(path: string): string {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new UserError(`No folder at ${absolute}.`);
+  if (!statSync(absolute).isDirectory()) throw new UserError(`${absolute} is a file, not a folder.`);
+  return realpathSync(absolute);
+}
+
+function looksLikeImagePath(text: string): boolean {
+  return isDecodablePhoto(text) && (text.includes('/') || text.includes(sep) || existsSync(resolve(text)));
+}

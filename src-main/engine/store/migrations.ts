@@ -1,0 +1,103 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The schema's history, oldest first. A migration is never edited once released: a change is a new
+ * entry. Each runs in the same transaction as the bump of `user_version`, so a crash leaves the
+ * database at either the old or the new version.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'library, photos, contents, embeddings',
+    up(db) {
+      db.exec(`
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE folders (
+          id INTEGER PRIMARY KEY,
+          path TEXT NOT NULL UNIQUE,
+          added_at INTEGER NOT NULL
+        ) STRICT;
+
+        -- What is known about a file's bytes, shared by every path that holds them (copies, moves).
+        CREATE TABLE contents (
+          id INTEGER PRIMARY KEY,
+          fingerprint TEXT NOT NULL UNIQUE,
+          width INTEGER,
+          height INTEGER,
+          taken_at INTEGER,
+          camera_make TEXT,
+          camera_model TEXT,
+          latitude REAL,
+          longitude REAL,
+          has_thumbnail INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+
+        -- One row per file under a library folder: the path and the state it is in.
+        CREATE TABLE photos (
+          id INTEGER PRIMARY KEY,
+          folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          path TEXT NOT NULL UNIQUE,
+          size INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL,
+          fingerprint TEXT,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'indexed', 'failed', 'skipped')),
+          reason TEXT,
+          crashes INTEGER NOT NULL DEFAULT 0,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX photos_by_folder ON photos(folder_id);
+        CREATE INDEX photos_by_status ON photos(status);
+        CREATE INDEX photos_by_fingerprint ON photos(fingerprint);
+
+        -- Each model gets its own vec0 search index (fixed dimensions), named here.
+        CREATE TABLE models (
+          id TEXT PRIMARY KEY,
+          dimensions INTEGER NOT NULL,
+          index_table TEXT NOT NULL UNIQUE
+        ) STRICT;
+
+        -- The source of truth for vectors; every search index is rebuilt from it.
+        CREATE TABLE embeddings (
+          content_id INTEGER NOT NULL REFERENCES contents(id) ON DELETE CASCADE,
+          model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+          vector BLOB NOT NULL,
+          PRIMARY KEY (content_id, model_id)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE text_embeddings (
+          model_id TEXT NOT NULL,
+          text TEXT NOT NULL,
+          vector BLOB NOT NULL,
+          used_at INTEGER NOT NULL,
+          PRIMARY KEY (model_id, text)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this Shoebox understands (${latest})`);
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return latest;
+}

@@ -1,0 +1,91 @@
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { toModelInput, type ModelInputSpec } from './preprocess.js';
+
+/** libvips' own default (16383²): a decompression bomb fails fast instead of exhausting memory. */
+export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
+/** Thumbnails are at least this many pixels on their shorter side, and at most 4× that on the longer. */
+export const THUMBNAIL_SIZE = 256;
+
+export interface DecodedPhoto {
+  /** CHW float32 model input, normalised. */
+  tensor: Float32Array;
+  /** Dimensions as displayed, after EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+}
+
+/**
+ * Decodes a photo once: EXIF orientation applied, first frame or page only, alpha composited on
+ * white, any colour space or bit depth converted to 8-bit sRGB, shrunk on load to the working
+ * size. From that one buffer come the model input and (when asked) the WebP thumbnail.
+ */
+export async function decodePhoto(
+  path: string,
+  spec: ModelInputSpec,
+  thumbnailPath: string | null,
+): Promise<DecodedPhoto> {
+  const workingSize = Math.max(spec.size, thumbnailPath ? THUMBNAIL_SIZE : 0);
+  const source = sharp(path, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, pages: 1 });
+  let header: Metadata;
+  let working: { data: Buffer; info: OutputInfo };
+  try {
+    header = await source.metadata();
+    working = await source
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .resize({ width: workingSize, height: workingSize, fit: 'outside', kernel: 'cubic' })
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new DecodeError(explainSharpError(error));
+  }
+  const { data, info } = working;
+  const raw = { width: info.width, height: info.height, channels: 3 as const };
+  const [tensor] = await Promise.all([
+    toModelInput(data, raw, spec),
+    thumbnailPath ? writeThumbnail(data, raw, thumbnailPath) : Promise.resolve(),
+  ]);
+  const turned = (header.orientation ?? 1) >= 5;
+  const width = header.width ?? info.width;
+  const height = header.height ?? info.height;
+  return { tensor, width: turned ? height : width, height: turned ? width : height };
+}
+
+async function writeThumbnail(
+  data: Buffer,
+  raw: { width: number; height: number; channels: 3 },
+  target: string,
+): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    await sharp(data, { raw })
+      .resize({ width: THUMBNAIL_SIZE * 4, height: THUMBNAIL_SIZE * 4, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 78, effort: 2 })
+      .toFile(temporary);
+    await rename(temporary, target);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Turns libvips' messages into a reason a person can read, keeping the detail. */
+export function explainSharpError(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  if (/unsupported image format/i.test(message)) return 'not a readable image (unknown or unsupported format)';
+  if (/missing or empty|empty input/i.test(message)) return 'the file is empty';
+  if (/pixel limit/i.test(message)) return 'the image is too large to decode safely (over 268 megapixels)';
+  if (/premature end|truncated|corrupt|bad huffman|not a jpeg/i.test(message)) {
+    return `the image data is damaged (${message})`;
+  }
+  return `the image could not be decoded (${message})`;
+}

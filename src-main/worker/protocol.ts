@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import type { PhotoMetadata } from './metadata.js';
+
+/**
+ * Messages between the engine and its worker process. Both ends are our own code, so the types
+ * are the contract; the worker still checks the message kind because a half-started host may
+ * deliver anything.
+ */
+export interface WorkerConfig {
+  modelDir: string;
+  thumbnailsDir: string;
+  threads: number;
+  /** Concurrent decodes inside the worker. */
+  decodeConcurrency: number;
+}
+
+export interface ImageJob {
+  key: number;
+  path: string;
+  /** Names the thumbnail; null for images that are only encoded (a query photo outside the library). */
+  fingerprint: string | null;
+}
+
+export type ImageResult =
+  | { key: number; ok: true; vector: Float32Array; width: number; height: number; metadata: PhotoMetadata; thumbnail: boolean }
+  | { key: number; ok: false; reason: string };
+
+export type WorkerRequest =
+  | { id: number; kind: 'configure'; config: WorkerConfig }
+  | { id: number; kind: 'images'; jobs: ImageJob[] }
+  | { id: number; kind: 'texts'; texts: string[] };
+
+export type WorkerResponse =
+  | { id: number; kind: 'configured' }
+  | { id: number; kind: 'images'; results: ImageResult[] }
+  | { id: number; kind: 'texts'; vectors: Float32Array[] }
+  | { id: number; kind: 'error'; message: string };
+
+export function thumbnailPathFor(thumbnailsDir: string, fingerprint: string): string {
+  return join(thumbnailsDir, fingerprint.slice(0, 2), `${fingerprint}.webp`);
+}

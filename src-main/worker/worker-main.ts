@@ -1,0 +1,153 @@
+import { basename } from 'node:path';
+import sharp from 'sharp';
+import { loadModelFolder } from '../engine/models/manifest.js';
+import { DecodeError, decodePhoto, type DecodedPhoto } from './decode.js';
+import { ClipEncoder } from './encoder.js';
+import { readPhotoMetadata, type PhotoMetadata } from './metadata.js';
+import { thumbnailPathFor, type ImageJob, type ImageResult, type WorkerConfig, type WorkerRequest, type WorkerResponse } from './protocol.js';
+
+/**
+ * The worker process: decodes untrusted files and runs the model, so that a crash or hang in
+ * either takes down only this process, which the engine restarts. It runs as a Node child process
+ * (CLI, `shoebox serve`) or as an Electron utility process (desktop); only the port differs.
+ */
+interface Port {
+  post(message: WorkerResponse): void;
+  listen(handler: (message: WorkerRequest) => void): void;
+}
+
+interface ElectronParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', handler: (event: { data: unknown }) => void): void;
+}
+
+function connect(): Port {
+  const parentPort = (process as { parentPort?: ElectronParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      post: (message) => parentPort.postMessage(message),
+      listen: (handler) => parentPort.on('message', (event) => handler(event.data as WorkerRequest)),
+    };
+  }
+  if (!process.send) throw new Error('the Shoebox worker must be started by the Shoebox engine');
+  // Without its parent the worker has no purpose: exit rather than linger as an orphan.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    post: (message) => process.send!(message),
+    listen: (handler) => process.on('message', (message) => handler(message as WorkerRequest)),
+  };
+}
+
+/** Test seam: `crash:<marker>` / `hang:<marker>` make decoding a file whose name holds the marker fail hard. */
+function injectFault(path: string): void {
+  const spec = process.env.SHOEBOX_FAULT_INJECTION;
+  if (!spec) return;
+  for (const rule of spec.split(',')) {
+    const [action, marker] = rule.split(':');
+    if (!marker || !basename(path).includes(marker)) continue;
+    if (action === 'crash') process.abort();
+    if (action === 'hang') for (;;);
+  }
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+class Worker {
+  private encoder: ClipEncoder | null = null;
+  private config: WorkerConfig | null = null;
+  /** Model runs go one at a time; decoding of the next batch overlaps them. */
+  private modelQueue: Promise<unknown> = Promise.resolve();
+
+  configure(config: WorkerConfig): void {
+    this.config = config;
+    this.encoder = new ClipEncoder(loadModelFolder(config.modelDir), { threads: config.threads });
+    sharp.cache(false);
+  }
+
+  async images(jobs: ImageJob[]): Promise<ImageResult[]> {
+    const { encoder, config } = this.ready();
+    const { manifest } = encoder.model;
+    const spec = { size: manifest.imageSize, mean: manifest.mean, std: manifest.std };
+    type Decoded =
+      | { job: ImageJob; photo: DecodedPhoto; metadata: PhotoMetadata; thumbnail: boolean }
+      | { job: ImageJob; reason: string };
+    const decoded = await mapLimited(jobs, config.decodeConcurrency, async (job): Promise<Decoded> => {
+      try {
+        injectFault(job.path);
+        const thumbnail = job.fingerprint ? thumbnailPathFor(config.thumbnailsDir, job.fingerprint) : null;
+        const [photo, metadata] = await Promise.all([decodePhoto(job.path, spec, thumbnail), readPhotoMetadata(job.path)]);
+        return { job, photo, metadata, thumbnail: thumbnail !== null };
+      } catch (error) {
+        const reason = error instanceof DecodeError ? error.message : `the photo could not be read (${String(error)})`;
+        return { job, reason };
+      }
+    });
+    const good = decoded.filter((d) => 'photo' in d);
+    const vectors = await this.runModel(() => encoder.encodeImages(good.map((d) => d.photo.tensor)));
+    const vectorByKey = new Map(good.map((d, i) => [d.job.key, vectors[i]!]));
+    return decoded.map((d): ImageResult => {
+      if (!('photo' in d)) return { key: d.job.key, ok: false, reason: d.reason };
+      return {
+        key: d.job.key,
+        ok: true,
+        vector: vectorByKey.get(d.job.key)!,
+        width: d.photo.width,
+        height: d.photo.height,
+        metadata: d.metadata,
+        thumbnail: d.thumbnail,
+      };
+    });
+  }
+
+  texts(texts: string[]): Promise<Float32Array[]> {
+    const { encoder } = this.ready();
+    return this.runModel(() => encoder.encodeTexts(texts));
+  }
+
+  private runModel<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.modelQueue.then(task, task);
+    this.modelQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private ready(): { encoder: ClipEncoder; config: WorkerConfig } {
+    if (!this.encoder || !this.config) throw new Error('the worker was not configured');
+    return { encoder: this.encoder, config: this.config };
+  }
+}
+
+const port = connect();
+const worker = new Worker();
+port.listen((request) => {
+  void (async () => {
+    try {
+      switch (request.kind) {
+        case 'configure':
+          worker.configure(request.config);
+          port.post({ id: request.id, kind: 'configured' });
+          break;
+        case 'images':
+          port.post({ id: request.id, kind: 'images', results: await worker.images(request.jobs) });
+          break;
+        case 'texts':
+          port.post({ id: request.id, kind: 'texts', vectors: await worker.texts(request.texts) });
+          break;
+        default:
+          throw new Error(`unknown request ${JSON.stringify(request)}`);
+      }
+    } catch (error) {
+      port.post({ id: request.id, kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  })();
+});
