@@ -18,12 +18,12 @@ export function parseQuery(query: string): QueryTerm[] {
   let sign: 1 | -1 = 1;
   let words: string[] = [];
   const flush = () => {
-    const raw = words.join(' ').trim();
+    const raw = unquote(words.join(' '));
     words = [];
     if (raw.length === 0) return;
     const weighted = /^(\d+(?:\.\d+)?|\.\d+):(.+)$/s.exec(raw);
     const weight = weighted ? Number(weighted[1]) : 1;
-    const text = unquote((weighted ? weighted[2]! : raw).trim());
+    const text = (weighted ? weighted[2]! : raw).trim();
     if (text.length === 0) return;
     terms.push({ sign, weight, text });
   };

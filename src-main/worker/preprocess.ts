@@ -7,8 +7,10 @@ export interface ModelInputSpec {
 }
 
 /**
- * CLIP's preprocessing on an oriented 8-bit RGB buffer: shorter side to `size` with bicubic
- * filtering, centre crop, scale to [0, 1], per-channel normalisation, HWC → CHW.
+ * CLIP's preprocessing on an oriented 8-bit RGB buffer, as the reference does it: shorter side to
+ * `size` with bicubic filtering (longer side truncated to an integer), centre crop with rounded
+ * offsets, scale to [0, 1], per-channel normalisation, HWC → CHW. sharp's own `fit: 'cover'`
+ * rounds differently and lands a pixel off, which costs more fidelity than any filter choice.
  */
 export async function toModelInput(
   rgb: Buffer,
@@ -16,8 +18,12 @@ export async function toModelInput(
   spec: ModelInputSpec,
 ): Promise<Float32Array> {
   const { size, mean, std } = spec;
-  const pixels = await sharp(rgb, { raw })
-    .resize({ width: size, height: size, fit: 'cover', position: 'centre', kernel: 'cubic' })
+  const portrait = raw.width < raw.height;
+  const width = portrait ? size : Math.max(size, Math.floor((raw.width * size) / raw.height));
+  const height = portrait ? Math.max(size, Math.floor((raw.height * size) / raw.width)) : size;
+  const resized = await sharp(rgb, { raw }).resize({ width, height, fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+  const pixels = await sharp(resized, { raw: { width, height, channels: 3 } })
+    .extract({ left: Math.round((width - size) / 2), top: Math.round((height - size) / 2), width: size, height: size })
     .raw()
     .toBuffer();
   const plane = size * size;

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { decodePhoto, DecodeError } from '../../src-main/worker/decode.js';
+import { sharedPath, tempDir } from '../helpers/env.js';
+
+const CLIP = { size: 224, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] } as const;
+
+/** A PNG that claims to be width × height but carries almost no data. */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.alloc(16))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function meanAbsoluteDifference(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+/** Mean colour (0–255) of a decoded tensor, undoing the normalisation. */
+function meanColour(tensor: Float32Array): number[] {
+  const plane = CLIP.size * CLIP.size;
+  return [0, 1, 2].map((c) => {
+    let sum = 0;
+    for (let i = 0; i < plane; i++) sum += tensor[c * plane + i]! * CLIP.std[c]! + CLIP.mean[c]!;
+    return (sum / plane) * 255;
+  });
+}
+
+test('model inputs match the reference preprocessing of real photos, EXIF rotations included', async (t) => {
+  const refs = sharedPath(t, 'clip', 'preprocess-refs');
+  if (!refs) return;
+  const index = JSON.parse(readFileSync(join(refs, 'index.json'), 'utf8')) as { image: string; tensor: string }[];
+  for (const entry of index) {
+    const bytes = readFileSync(join(refs, entry.tensor));
+    const reference = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const decoded = await decodePhoto(join(refs, '..', '..', entry.image), CLIP, null);
+    const difference = meanAbsoluteDifference(decoded.tensor, reference);
+    // Photos smaller than the model input are upscaled; libvips and PIL differ there (see README).
+    const limit = decoded.width < CLIP.size || decoded.height < CLIP.size ? 0.06 : 0.03;
+    assert.ok(difference <= limit, `${entry.image}: mean absolute difference ${difference.toFixed(4)}`);
+  }
+});
+
+test('an EXIF-rotated photo reports its displayed dimensions', async (t) => {
+  const photo = sharedPath(t, 'corpus', 'exif-samples', 'jpg', 'orientation', 'portrait_6.jpg');
+  if (!photo) return;
+  const header = await sharp(photo).metadata();
+  const decoded = await decodePhoto(photo, CLIP, null);
+  assert.equal(header.orientation, 6);
+  assert.equal(decoded.width, header.height);
+  assert.equal(decoded.height, header.width);
+});
+
+test('transparency is composited on white', async (t) => {
+  const file = join(tempDir(t), 'clear.png');
+  await sharp({ create: { width: 300, height: 300, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toFile(file);
+  const [r, g, b] = meanColour((await decodePhoto(file, CLIP, null)).tensor);
+  for (const channel of [r, g, b]) assert.ok(channel! > 250, `channel ${channel}`);
+});
+
+test('16-bit, greyscale and palette images decode to the same colours as 8-bit RGB', async (t) => {
+  const dir = tempDir(t);
+  const rgb = join(dir, 'rgb.png');
+  const deep = join(dir, 'deep.png');
+  const grey = join(dir, 'grey.png');
+  const palette = join(dir, 'palette.png');
+  const gradient = Buffer.alloc(256 * 256 * 3);
+  for (let i = 0; i < 256 * 256; i++) gradient.fill(i % 256, i * 3, i * 3 + 3);
+  const raw = { raw: { width: 256, height: 256, channels: 3 as const } };
+  await sharp(gradient, raw).png().toFile(rgb);
+  await sharp(gradient, raw).toColourspace('rgb16').png().toFile(deep);
+  await sharp(gradient, raw).greyscale().png().toFile(grey);
+  await sharp(gradient, raw).png({ palette: true, colours: 256 }).toFile(palette);
+  assert.equal((await sharp(deep).metadata()).depth, 'ushort');
+  const reference = (await decodePhoto(rgb, CLIP, null)).tensor;
+  for (const file of [deep, grey, palette]) {
+    const difference = meanAbsoluteDifference((await decodePhoto(file, CLIP, null)).tensor, reference);
+    assert.ok(difference < 0.03, `${file}: ${difference}`);
+  }
+});
+
+test('an animated GIF is indexed by its first frame', async (t) => {
+  const file = join(tempDir(t), 'anim.gif');
+  const frames = Buffer.alloc(64 * 128 * 4);
+  for (let i = 0; i < 64 * 128; i++) frames.set(i < 64 * 64 ? [0, 0, 255, 255] : [255, 0, 0, 255], i * 4);
+  await sharp(frames, { raw: { width: 64, height: 128, channels: 4, pageHeight: 64 } as never }).gif().toFile(file);
+  assert.equal((await sharp(file).metadata()).pages, 2);
+  const [r, , b] = meanColour((await decodePhoto(file, CLIP, null)).tensor);
+  assert.ok(b! > 200 && r! < 60, `first frame should be blue, got r=${r} b=${b}`);
+});
+
+test('a decompression bomb is refused before it is decoded', async (t) => {
+  const file = join(tempDir(t), 'bomb.png');
+  writeFileSync(file, pngHeaderOnly(30000, 30000));
+  await assert.rejects(decodePhoto(file, CLIP, null), (error: unknown) => error instanceof DecodeError && /too large/.test(error.message));
+});
+
+test('a thumbnail is written as WebP with its shorter side 256 px', async (t) => {
+  const dir = tempDir(t);
+  const photo = join(dir, 'wide.jpg');
+  await sharp({ create: { width: 1600, height: 900, channels: 3, background: '#3366cc' } }).jpeg().toFile(photo);
+  const thumbnail = join(dir, 'thumbs', 'ab', 'abc.webp');
+  await decodePhoto(photo, CLIP, thumbnail);
+  assert.ok(existsSync(thumbnail));
+  const meta = await sharp(thumbnail).metadata();
+  assert.equal(meta.format, 'webp');
+  assert.equal(Math.min(meta.width!, meta.height!), 256);
+});
+
+test('a file that is not an image fails with a readable reason', async (t) => {
+  const file = join(tempDir(t), 'notes.jpg');
+  writeFileSync(file, 'shopping list: milk, eggs');
+  await assert.rejects(decodePhoto(file, CLIP, null), /not a readable image/);
+});
