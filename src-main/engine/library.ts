@@ -3,7 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { EncoderClient } from '../worker/encoder-client.js';
+import { EncoderClient, type EncoderClientOptions } from '../worker/encoder-client.js';
 import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
 import { thumbnailPathFor } from '../worker/protocol.js';
 import { dataDirLayout, type DataDirLayout } from './data-dir.js';
@@ -27,8 +27,8 @@ export interface LibraryOptions {
   threads?: number;
   decodeConcurrency?: number;
   indexer?: Partial<IndexerOptions>;
-  /** Seconds allowed per photo before the worker is presumed hung. */
-  perPhotoTimeoutMs?: number;
+  /** How long the worker may take before it is presumed hung and restarted. */
+  workerTimeouts?: EncoderClientOptions;
 }
 
 export interface SearchOptions {
@@ -412,7 +412,7 @@ export class Library {
         threads: this.options.threads ?? 0,
         decodeConcurrency: this.options.decodeConcurrency ?? Math.max(2, availableParallelism()),
       },
-      { perPhotoTimeoutMs: this.options.perPhotoTimeoutMs ?? 30_000 },
+      this.options.workerTimeouts ?? {},
     );
     return { model, encoder: this.encoderClient };
   }

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, renameSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Library } from '../../src-main/engine/library.js';
+import { TOY_MODEL_DIR, sharedPath } from '../helpers/env.js';
+import { buildFixtureLibrary, listFiles, type FixtureLibrary } from '../helpers/library-fixture.js';
+import { paintPhoto } from '../helpers/photos.js';
+
+describe('a library of generated and real photos, indexed with the toy model', () => {
+  let workspace: string;
+  let fixture: FixtureLibrary;
+  let library: Library;
+
+  before(async (t) => {
+    workspace = mkdtempSync(join(tmpdir(), 'shoebox-library-'));
+    const corpus = sharedPath(t as never, 'corpus', 'exif-samples');
+    fixture = await buildFixtureLibrary(join(workspace, 'photos'), corpus);
+    library = Library.open({ dataDir: join(workspace, 'data'), indexer: { batchSize: 8 } });
+    library.useModel(TOY_MODEL_DIR);
+    library.addFolder(fixture.root);
+    await library.index();
+  });
+
+  after(() => {
+    library?.close();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  const paths = (hits: { path: string }[]) => hits.map((hit) => hit.path);
+  const colourPhotos = (colour: string) => fixture.byColour.get(colour as never) ?? [];
+
+  test('every file under the folder ends indexed, failed with a reason, or skipped with a reason', () => {
+    const status = library.status();
+    assert.equal(status.pending, 0);
+    assert.equal(status.files, listFiles(fixture.root).length);
+    assert.equal(status.files, status.indexed + status.failed + status.skipped);
+    for (const entry of [...status.failures, ...status.skippedFiles]) assert.ok(entry.reason.length > 5, entry.path);
+  });
+
+  test('broken files fail with their reason while everything else indexes', () => {
+    const { failures } = library.status();
+    const reasonFor = (name: string) => failures.find((f) => basename(f.path) === name)?.reason;
+    assert.match(reasonFor('empty.jpg') ?? '', /empty/);
+    assert.match(reasonFor('notes.jpg') ?? '', /not a readable image/);
+    assert.match(reasonFor('truncated.jpg') ?? '', /damaged/);
+    const expected = new Set(['empty.jpg', 'notes.jpg', 'truncated.jpg']);
+    if (fixture.corpusDir) expected.add('corrupted.jpg');
+    assert.deepEqual(new Set(failures.map((f) => basename(f.path))), expected);
+  });
+
+  test('photos with malformed metadata still index when their pixels decode', (t) => {
+    if (!fixture.corpusDir) return t.skip('no corpus');
+    const indexed = new Set(
+      listFiles(join(fixture.corpusDir, 'jpg', 'invalid')).concat(listFiles(join(fixture.corpusDir, 'jpg', 'tests'))),
+    );
+    const { failures, skippedFiles } = library.status();
+    for (const entry of [...failures, ...skippedFiles]) {
+      if (indexed.has(entry.path)) assert.ok(basename(entry.path) === 'README', `${entry.path}: ${entry.reason}`);
+    }
+  });
+
+  test('formats that cannot be decoded yet are skipped with a reason that names them', (t) => {
+    if (!fixture.corpusDir) return t.skip('no corpus');
+    const { skippedFiles } = library.status();
+    const heic = skippedFiles.filter((f) => /\.(heic|heif)$/i.test(f.path));
+    assert.ok(heic.length >= 3);
+    for (const entry of heic) assert.match(entry.reason, /HEI[CF]/);
+    assert.ok(skippedFiles.some((f) => basename(f.path) === 'README' && f.reason === 'not a photo'));
+  });
+
+  test('real photos record their camera, capture date and position', (t) => {
+    if (!fixture.corpusDir) return t.skip('no corpus');
+    const gps = library.store.photoByPath(join(fixture.corpusDir, 'jpg', 'gps', 'DSCN0010.jpg'))!;
+    const details = library.photoDetails([gps.id]).get(gps.id)!;
+    assert.equal(details.cameraMake, 'NIKON');
+    assert.ok(details.latitude! > 43 && details.latitude! < 44, `latitude ${details.latitude}`);
+    assert.equal(new Date(details.takenAt).getFullYear(), 2008);
+    assert.equal(details.width, 640);
+    assert.ok(details.hasThumbnail && existsSync(library.thumbnailPath(details)!));
+  });
+
+  test('a colour word ranks the photos of that colour above all others', async () => {
+    for (const colour of ['red', 'blue', 'green', 'yellow']) {
+      const expected = colourPhotos(colour);
+      for (const query of [colour, `a ${colour} photo`]) {
+        const hits = await library.search(query, { limit: expected.length });
+        assert.deepEqual(new Set(paths(hits)), new Set(expected), `query "${query}"`);
+      }
+    }
+  });
+
+  test('results come best first with scores, and pages continue where the last one ended', async () => {
+    const all = await library.search('red', { limit: 10 });
+    for (let i = 1; i < all.length; i++) assert.ok(all[i - 1]!.score >= all[i]!.score);
+    const page = await library.search('red', { limit: 3, offset: 2 });
+    assert.deepEqual(paths(page), paths(all.slice(2, 5)));
+  });
+
+  test('similar photos of a red photo are the other red photos, never itself', async () => {
+    const [first, ...others] = colourPhotos('red');
+    const hits = await library.similar(first!, { limit: others.length });
+    assert.deepEqual(new Set(paths(hits)), new Set(others));
+  });
+
+  test('a photo path in a query stands for that photo and is left out of the results', async () => {
+    const [first, ...others] = colourPhotos('blue');
+    const hits = await library.search(first!, { limit: others.length });
+    assert.deepEqual(new Set(paths(hits)), new Set(others));
+  });
+
+  test('query arithmetic adds, weighs and subtracts concepts', async () => {
+    const blues = colourPhotos('blue');
+    const greens = colourPhotos('green');
+    // Among the generated photos: a real landscape of sky and grass rightly beats both.
+    const folders = [fixture.coloursDir];
+    const both = await library.search('blue + green', { limit: blues.length + greens.length, folders });
+    assert.deepEqual(new Set(paths(both)), new Set([...blues, ...greens]));
+    const greenHeavy = await library.search('blue + 3:green', { limit: greens.length, folders });
+    assert.deepEqual(new Set(paths(greenHeavy)), new Set(greens));
+    const blueHeavy = await library.search('"3:blue" + "green"', { limit: blues.length, folders });
+    assert.deepEqual(new Set(paths(blueHeavy)), new Set(blues));
+    const everything = await library.search('red - blue', { limit: 1000, folders });
+    assert.deepEqual(new Set(paths(everything.slice(-blues.length))), new Set(blues), 'subtracted colour sinks to the bottom');
+  });
+
+  test('folder and date filters narrow the results', async (t) => {
+    const inColours = await library.search('red', { limit: 1000, folders: [fixture.coloursDir] });
+    assert.ok(inColours.length > 0 && inColours.every((hit) => hit.path.startsWith(fixture.coloursDir)));
+    if (!fixture.corpusDir) return t.skip('no corpus');
+    const before2015 = await library.search('red', { limit: 1000, takenTo: new Date(2015, 0, 1).getTime() });
+    assert.ok(before2015.length > 0);
+    assert.ok(before2015.every((hit) => hit.path.startsWith(fixture.corpusDir!)), 'generated photos are dated today');
+  });
+
+  test('a renamed and moved photo keeps its embedding without being encoded again', async () => {
+    const red = colourPhotos('red')[1]!;
+    const before = (await library.search('red', { limit: 4 })).find((hit) => hit.path === red)!;
+    const movedTo = join(fixture.coloursDir, 'moved', 'renamed-scarlet.jpg');
+    mkdirSync(join(fixture.coloursDir, 'moved'), { recursive: true });
+    renameSync(red, movedTo);
+    const requested = library.encoderStats().imagesRequested;
+    const { scan, index } = await library.index();
+    assert.equal(scan.moved, 1);
+    assert.equal(index.encoded, 0);
+    assert.equal(library.encoderStats().imagesRequested, requested, 'no photo was sent to the encoder');
+    const after = await library.search('red', { limit: 4 });
+    const moved = after.find((hit) => hit.path === movedTo);
+    assert.ok(moved, 'the moved photo is found at its new path');
+    assert.equal(moved.photoId, before.photoId);
+    assert.ok(Math.abs(moved.score - before.score) < 1e-6);
+    assert.ok(!paths(after).includes(red));
+    fixture.byColour.set('red', colourPhotos('red').map((p) => (p === red ? movedTo : p)));
+  });
+
+  test('a copy of a known photo is indexed from the copy, not encoded again', async () => {
+    const original = colourPhotos('yellow')[0]!;
+    const copy = join(fixture.coloursDir, 'copy-of-yellow.jpg');
+    copyFileSync(original, copy);
+    const { index } = await library.index();
+    assert.deepEqual([index.encoded, index.reused], [0, 1]);
+    const hits = await library.search('yellow', { limit: 3 });
+    assert.ok(paths(hits).includes(copy));
+    rmSync(copy);
+    await library.index();
+  });
+
+  test('a photo changed in place is encoded again and found by its new content', async () => {
+    const target = colourPhotos('green')[0]!;
+    await paintPhoto(target, 'purple', { seed: 99 });
+    const { scan, index } = await library.index();
+    assert.equal(scan.changed, 1);
+    assert.equal(index.encoded, 1);
+    assert.ok(paths(await library.search('purple', { limit: 2 })).includes(target));
+    assert.ok(!paths(await library.search('green', { limit: 2 })).includes(target));
+  });
+
+  test('a deleted photo leaves the search results and the counts', async () => {
+    const gone = colourPhotos('blue')[2]!;
+    const before = library.status();
+    rmSync(gone);
+    const { scan } = await library.index();
+    assert.equal(scan.removed, 1);
+    assert.equal(library.status().indexed, before.indexed - 1);
+    assert.ok(!paths(await library.search('blue', { limit: 100 })).includes(gone));
+  });
+
+  test('a removed library folder takes its photos out of search, and re-adding brings them back', async () => {
+    const extra = join(workspace, 'extra');
+    const pink = await paintPhoto(join(extra, 'pink-extra.jpg'), 'pink', { seed: 500 });
+    library.addFolder(extra);
+    await library.index();
+    assert.ok(paths(await library.search('pink', { limit: 2 })).includes(pink));
+    await library.removeFolder(extra);
+    assert.ok(!paths(await library.search('pink', { limit: 10 })).includes(pink));
+    assert.ok(!library.status().folders.includes(extra));
+  });
+});
