@@ -16,7 +16,8 @@ import { TOY_COLOURS, TOY_COLOUR_NAMES } from './toy-palette.js';
  *   npm run bench -- [--photos 200] [--cache .bench-cache]
  */
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const PHOTOS = Number(args.get('photos') ?? 200);
 const CACHE = resolve(args.get('cache') ?? '.bench-cache');
 const WIDTH = 4000;
@@ -34,21 +35,32 @@ async function generateLibrary(): Promise<string> {
   for (let i = 0; i < DISTINCT_IMAGES; i++) {
     const [r, g, b] = TOY_COLOURS[TOY_COLOUR_NAMES[i % TOY_COLOUR_NAMES.length]!];
     const texture = await sharp({
-      create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 45 } },
+      create: {
+        width: WIDTH,
+        height: HEIGHT,
+        channels: 3,
+        background: '#000000',
+        noise: { type: 'gaussian', mean: 128, sigma: 45 },
+      },
     })
       .blur(0.8)
       .raw()
       .toBuffer();
     bases.push(
       await sharp(texture, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
-        .composite([{ input: { create: { width: WIDTH, height: HEIGHT, channels: 4, background: { r, g, b, alpha: 0.7 } } } }])
+        .composite([
+          { input: { create: { width: WIDTH, height: HEIGHT, channels: 4, background: { r, g, b, alpha: 0.7 } } } },
+        ])
         .jpeg({ quality: 90 })
         .toBuffer(),
     );
   }
   // Distinct files (distinct fingerprints), each a full decode: the same pixels, a different tail.
   for (let i = 0; i < PHOTOS; i++) {
-    writeFileSync(join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`), Buffer.concat([bases[i % DISTINCT_IMAGES]!, Buffer.from(`bench-${i}`)]));
+    writeFileSync(
+      join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`),
+      Buffer.concat([bases[i % DISTINCT_IMAGES]!, Buffer.from(`bench-${i}`)]),
+    );
   }
   return dir;
 }
@@ -79,7 +91,11 @@ class MemorySampler {
 function childPids(parent: number): number[] {
   if (process.platform !== 'linux') return [];
   try {
-    return readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -144,7 +160,11 @@ async function main(): Promise<void> {
           cores: availableParallelism(),
           decodeConcurrency: concurrency,
           baseline: { decodeOnlyPhotosPerSecond: round(decodePerSecond) },
-          pipeline: { photosPerSecond: round(pipelinePerSecond), seconds: round(indexSeconds), encoded: first.index.encoded },
+          pipeline: {
+            photosPerSecond: round(pipelinePerSecond),
+            seconds: round(indexSeconds),
+            encoded: first.index.encoded,
+          },
           ratioToDecodeOnly: round(pipelinePerSecond / decodePerSecond),
           unchangedRescan: { seconds: round(rescanSeconds), encoded: second.index.encoded },
           peakRss: peak,

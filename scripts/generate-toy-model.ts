@@ -118,7 +118,12 @@ function visionModel(directions: Float64Array[]): Uint8Array {
       floatTensor('colour_directions', [k, EMBEDDING_SIZE], projection),
     ],
     nodes: [
-      { op: 'AveragePool', inputs: ['pixel_values'], outputs: ['pooled'], attributes: { kernel_shape: [POOL, POOL], strides: [POOL, POOL] } },
+      {
+        op: 'AveragePool',
+        inputs: ['pixel_values'],
+        outputs: ['pooled'],
+        attributes: { kernel_shape: [POOL, POOL], strides: [POOL, POOL] },
+      },
       { op: 'Conv', inputs: ['pooled', 'palette_weight', 'palette_bias'], outputs: ['logits'] },
       { op: 'Softmax', inputs: ['logits'], outputs: ['assignment'], attributes: { axis: 1 } },
       { op: 'GlobalAveragePool', inputs: ['assignment'], outputs: ['histogram_4d'] },
@@ -138,7 +143,10 @@ function textModel(vocab: string[], directions: Float64Array[]): Uint8Array {
     table.set(directions[TOY_COLOUR_NAMES.indexOf(colour)]!, id * EMBEDDING_SIZE);
   }
   const neutral = directions[TOY_COLOUR_NAMES.length]!;
-  table.set(neutral.map((x) => x * START_TOKEN_WEIGHT), ids.get('<|startoftext|>')! * EMBEDDING_SIZE);
+  table.set(
+    neutral.map((x) => x * START_TOKEN_WEIGHT),
+    ids.get('<|startoftext|>')! * EMBEDDING_SIZE,
+  );
   return encodeModel({
     name: 'toy_clip_text',
     opset: OPSET,
@@ -151,7 +159,12 @@ function textModel(vocab: string[], directions: Float64Array[]): Uint8Array {
     ],
     nodes: [
       { op: 'Gather', inputs: ['token_embedding', 'input_ids'], outputs: ['token_embeds'], attributes: { axis: 0 } },
-      { op: 'ReduceSum', inputs: ['token_embeds', 'sequence_axis'], outputs: ['raw_embeds'], attributes: { keepdims: 0 } },
+      {
+        op: 'ReduceSum',
+        inputs: ['token_embeds', 'sequence_axis'],
+        outputs: ['raw_embeds'],
+        attributes: { keepdims: 0 },
+      },
       { op: 'ReduceL2', inputs: ['raw_embeds'], outputs: ['norm'], attributes: { axes: [1], keepdims: 1 } },
       { op: 'Div', inputs: ['raw_embeds', 'norm'], outputs: ['text_embeds'] },
     ],

@@ -80,7 +80,13 @@ function printHits(hits: SearchHit[], json: boolean): void {
   for (const hit of hits) process.stdout.write(`${hit.score.toFixed(3)}  ${hit.path}\n`);
 }
 
-function searchOptions(options: { limit: number; offset: number; folder?: string[]; from?: number; to?: number }): SearchOptions {
+function searchOptions(options: {
+  limit: number;
+  offset: number;
+  folder?: string[];
+  from?: number;
+  to?: number;
+}): SearchOptions {
   return {
     limit: options.limit,
     offset: options.offset,
@@ -108,7 +114,13 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
       if (!scanned && progress.phase === 'walking') process.stderr.write('Looking for new and changed photos…\n');
       scanned = true;
     },
-    onIndex: (progress: { done: number; total: number; photosPerSecond: number; etaSeconds: number | null; currentPath: string | null }) =>
+    onIndex: (progress: {
+      done: number;
+      total: number;
+      photosPerSecond: number;
+      etaSeconds: number | null;
+      currentPath: string | null;
+    }) =>
       view.update(progress.done, progress.total, {
         rate: progress.photosPerSecond,
         eta: progress.etaSeconds,
@@ -131,14 +143,21 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
   const seconds = (performance.now() - started) / 1000;
   const status = library.status();
   if (options.json && !options.watch) {
-    process.stdout.write(JSON.stringify({ ...summary, seconds, status: { ...status, failures: undefined, skippedFiles: undefined } }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { ...summary, seconds, status: { ...status, failures: undefined, skippedFiles: undefined } },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     const { index, scan } = summary;
     process.stderr.write(
       `Indexed ${index.done} photos in ${seconds.toFixed(1)} s (${index.encoded} encoded, ${index.reused} reused, ` +
         `${index.failed} failed; ${scan.added} new, ${scan.changed} changed, ${scan.moved} moved, ${scan.removed} removed).\n`,
     );
-    if (status.failed > 0) process.stderr.write(`${status.failed} photos could not be indexed: "shoebox status" says why.\n`);
+    if (status.failed > 0)
+      process.stderr.write(`${status.failed} photos could not be indexed: "shoebox status" says why.\n`);
   }
   if (!options.watch || interrupted) return;
 
@@ -208,7 +227,10 @@ export function buildProgram(): Command {
       await withLibrary(command, (library) => {
         const folders = library.folders().map((folder) => folder.path);
         if (options.json) process.stdout.write(JSON.stringify(folders, null, 2) + '\n');
-        else process.stdout.write(folders.length > 0 ? folders.join('\n') + '\n' : 'No folders yet: "shoebox add <folder>".\n');
+        else
+          process.stdout.write(
+            folders.length > 0 ? folders.join('\n') + '\n' : 'No folders yet: "shoebox add <folder>".\n',
+          );
       });
     });
 
@@ -219,7 +241,11 @@ export function buildProgram(): Command {
     .action(async (_options, command: Command) => {
       await withLibrary(command, (library) => {
         const patterns = library.ignorePatterns();
-        process.stdout.write(patterns.length > 0 ? patterns.join('\n') + '\n' : 'No ignore patterns (hidden and system folders are always skipped).\n');
+        process.stdout.write(
+          patterns.length > 0
+            ? patterns.join('\n') + '\n'
+            : 'No ignore patterns (hidden and system folders are always skipped).\n',
+        );
       });
     });
   ignore
@@ -258,13 +284,17 @@ export function buildProgram(): Command {
       .description('find photos by description; combine terms: beach + 2:sunset - people; a term may be a photo path')
       .argument('<query...>'),
   ).action(async (words: string[], options, command: Command) => {
-    await withLibrary(command, async (library) => printHits(await library.search(words.join(' '), searchOptions(options)), Boolean(options.json)));
+    await withLibrary(command, async (library) =>
+      printHits(await library.search(words.join(' '), searchOptions(options)), Boolean(options.json)),
+    );
   });
 
   addSearchFlags(
     program.command('similar').description('find photos that look like this one').argument('<photo>'),
   ).action(async (photo: string, options, command: Command) => {
-    await withLibrary(command, async (library) => printHits(await library.similar(photo, searchOptions(options)), Boolean(options.json)));
+    await withLibrary(command, async (library) =>
+      printHits(await library.similar(photo, searchOptions(options)), Boolean(options.json)),
+    );
   });
 
   program
@@ -275,7 +305,9 @@ export function buildProgram(): Command {
       await withLibrary(command, (library) => {
         const status = library.status();
         if (options.json) {
-          process.stdout.write(JSON.stringify({ ...status, model: status.model?.id ?? null, modelDetails: status.model }, null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify({ ...status, model: status.model?.id ?? null, modelDetails: status.model }, null, 2) + '\n',
+          );
           return;
         }
         const out = [
@@ -283,7 +315,8 @@ export function buildProgram(): Command {
           `Folders: ${status.folders.length > 0 ? status.folders.join(', ') : 'none'}`,
           `Photos: ${status.photos} (${status.indexed} indexed, ${status.pending} pending, ${status.failed} failed); ${status.skipped} other files skipped`,
         ];
-        if (status.failures.length > 0) out.push('', 'Failed:', ...status.failures.map((f) => `  ${f.path}: ${f.reason}`));
+        if (status.failures.length > 0)
+          out.push('', 'Failed:', ...status.failures.map((f) => `  ${f.path}: ${f.reason}`));
         process.stdout.write(out.join('\n') + '\n');
       });
     });

@@ -32,7 +32,11 @@ class BarView implements ProgressView {
   }
 
   update(done: number, total: number, detail: { rate: number; eta: number | null; label: string }): void {
-    const payload = { rate: detail.rate.toFixed(1), eta_text: formatDuration(detail.eta), label: shorten(detail.label, 40) };
+    const payload = {
+      rate: detail.rate.toFixed(1),
+      eta_text: formatDuration(detail.eta),
+      label: shorten(detail.label, 40),
+    };
     if (!this.started) {
       this.bar.start(total, done, payload);
       this.started = true;

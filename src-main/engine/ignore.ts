@@ -12,7 +12,10 @@ export const DEFAULT_IGNORED_NAMES = ['node_modules', '.git', '@eaDir', 'System 
  */
 export type IgnoreMatcher = (absolutePath: string, root: string) => boolean;
 
-export function createIgnoreMatcher(userPatterns: readonly string[], alsoIgnore: readonly string[] = []): IgnoreMatcher {
+export function createIgnoreMatcher(
+  userPatterns: readonly string[],
+  alsoIgnore: readonly string[] = [],
+): IgnoreMatcher {
   const defaults = new Set(DEFAULT_IGNORED_NAMES);
   const byName = picomatch(
     userPatterns.filter((p) => !p.includes('/')),

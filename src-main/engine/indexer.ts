@@ -153,7 +153,13 @@ export class Indexer {
           progress.done++;
           continue;
         }
-        const contentId = this.store.saveContent(row.fingerprint!, result.width, result.height, result.metadata, result.thumbnail);
+        const contentId = this.store.saveContent(
+          row.fingerprint!,
+          result.width,
+          result.height,
+          result.metadata,
+          result.thumbnail,
+        );
         this.store.saveEmbedding(contentId, this.index.modelId, result.vector);
         this.index.put(row.id, result.vector, row.folderId, result.metadata.takenAt ?? row.mtimeMs);
         this.store.setStatus(row.id, 'indexed', null);

@@ -191,7 +191,9 @@ export class Library {
   }
 
   /** Scans, then decodes and encodes every pending photo. */
-  async index(handlers: { onScan?: (p: ScanProgress) => void; onIndex?: (p: IndexProgress) => void } = {}): Promise<IndexRunSummary> {
+  async index(
+    handlers: { onScan?: (p: ScanProgress) => void; onIndex?: (p: IndexProgress) => void } = {},
+  ): Promise<IndexRunSummary> {
     const scan = await this.scan(handlers.onScan);
     const index = await this.drain(handlers.onIndex);
     return { scan, index };
@@ -282,7 +284,9 @@ export class Library {
   }
 
   thumbnailPath(details: PhotoDetails): string | null {
-    return details.hasThumbnail && details.fingerprint ? thumbnailPathFor(this.layout.thumbnails, details.fingerprint) : null;
+    return details.hasThumbnail && details.fingerprint
+      ? thumbnailPathFor(this.layout.thumbnails, details.fingerprint)
+      : null;
   }
 
   status(): LibraryStatus {
@@ -302,12 +306,19 @@ export class Library {
 
   /** Encoder statistics, for tests and benchmarks. */
   encoderStats(): { imagesRequested: number; workerStarts: number } {
-    return { imagesRequested: this.encoderClient?.imagesRequested ?? 0, workerStarts: this.encoderClient?.workerStarts ?? 0 };
+    return {
+      imagesRequested: this.encoderClient?.imagesRequested ?? 0,
+      workerStarts: this.encoderClient?.workerStarts ?? 0,
+    };
   }
 
   // Internals -----------------------------------------------------------------------------------
 
-  private async nearest(query: Float32Array, excluded: readonly number[], options: SearchOptions): Promise<SearchHit[]> {
+  private async nearest(
+    query: Float32Array,
+    excluded: readonly number[],
+    options: SearchOptions,
+  ): Promise<SearchHit[]> {
     const model = this.requireModel();
     const index = VectorIndex.forModel(this.db, model.manifest.id, model.manifest.embeddingSize);
     const limit = Math.max(1, options.limit ?? 20);
@@ -435,7 +446,9 @@ export class Library {
   private async collectGarbage(): Promise<void> {
     const fingerprints = this.store.transaction(() => this.store.deleteOrphanContents());
     await Promise.all(
-      fingerprints.map((fingerprint) => unlink(thumbnailPathFor(this.layout.thumbnails, fingerprint)).catch(() => undefined)),
+      fingerprints.map((fingerprint) =>
+        unlink(thumbnailPathFor(this.layout.thumbnails, fingerprint)).catch(() => undefined),
+      ),
     );
   }
 }

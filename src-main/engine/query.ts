@@ -29,7 +29,8 @@ export function parseQuery(query: string): QueryTerm[] {
   };
   for (const token of tokenize(query)) {
     if (token === '+' || token === '-') {
-      if (words.length === 0 && terms.length > 0) throw new UserError(`The query "${query}" has two operators in a row.`);
+      if (words.length === 0 && terms.length > 0)
+        throw new UserError(`The query "${query}" has two operators in a row.`);
       flush();
       sign = token === '+' ? 1 : -1;
     } else {

@@ -72,7 +72,10 @@ export class Scanner {
     }
     for (const path of removedPaths) this.collectMissing(path, missing);
     const sighted = new Set(sightings.map((s) => s.path));
-    return this.apply(sightings, [...missing.values()].filter((row) => !sighted.has(row.path)));
+    return this.apply(
+      sightings,
+      [...missing.values()].filter((row) => !sighted.has(row.path)),
+    );
   }
 
   private collectMissing(path: string, into: Map<number, PhotoRow>): void {
@@ -113,7 +116,12 @@ export class Scanner {
     const toExamine: { sighting: FileSighting; row: PhotoRow | undefined }[] = [];
     for (const sighting of sightings) {
       const row = this.store.photoByPath(sighting.path);
-      if (row && row.size === sighting.size && row.mtimeMs === Math.round(sighting.mtimeMs) && row.folderId === sighting.folderId) {
+      if (
+        row &&
+        row.size === sighting.size &&
+        row.mtimeMs === Math.round(sighting.mtimeMs) &&
+        row.folderId === sighting.folderId
+      ) {
         summary.unchanged++;
       } else {
         toExamine.push({ sighting, row });
@@ -153,7 +161,12 @@ export class Scanner {
             this.store.relink(row.id, sighting.folderId, sighting.path, sighting.mtimeMs);
             summary.unchanged++;
           } else {
-            this.store.replaceContent(row.id, { size: sighting.size, mtimeMs: sighting.mtimeMs, fingerprint, ...state });
+            this.store.replaceContent(row.id, {
+              size: sighting.size,
+              mtimeMs: sighting.mtimeMs,
+              fingerprint,
+              ...state,
+            });
             summary.changed++;
           }
           continue;

@@ -36,14 +36,14 @@ export class VectorIndex {
 
   static forModel(db: Database, modelId: string, dimensions: number): VectorIndex {
     const known = db.prepare('SELECT dimensions, index_table AS tableName FROM models WHERE id = ?').get(modelId) as
-      | { dimensions: number; tableName: string }
-      | undefined;
+      { dimensions: number; tableName: string } | undefined;
     if (known && known.dimensions !== dimensions) {
       throw new Error(`model ${modelId} was indexed with ${known.dimensions} dimensions, now has ${dimensions}`);
     }
     const table = known?.tableName ?? `photo_vectors_${nextTableNumber(db)}`;
     db.transaction(() => {
-      if (!known) db.prepare('INSERT INTO models (id, dimensions, index_table) VALUES (?, ?, ?)').run(modelId, dimensions, table);
+      if (!known)
+        db.prepare('INSERT INTO models (id, dimensions, index_table) VALUES (?, ?, ?)').run(modelId, dimensions, table);
       db.exec(
         `CREATE VIRTUAL TABLE IF NOT EXISTS ${table} USING vec0(` +
           `embedding float[${dimensions}] distance_metric=cosine, folder_id integer, taken_at integer)`,
@@ -125,7 +125,9 @@ export function blobVector(blob: Buffer): Float32Array {
 
 function nextTableNumber(db: Database): number {
   const row = db
-    .prepare("SELECT COALESCE(MAX(CAST(substr(index_table, length('photo_vectors_') + 1) AS INTEGER)), 0) AS n FROM models")
+    .prepare(
+      "SELECT COALESCE(MAX(CAST(substr(index_table, length('photo_vectors_') + 1) AS INTEGER)), 0) AS n FROM models",
+    )
     .get() as { n: number };
   return row.n + 1;
 }

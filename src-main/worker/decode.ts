@@ -96,7 +96,9 @@ export function explainSharpError(error: unknown): string {
   if (/missing or empty|empty input/i.test(message)) return 'the file is empty';
   if (/pixel limit/i.test(message)) return 'the image is too large to decode safely (over 268 megapixels)';
   if (/failOn|premature end|truncated|corrupt|bad huffman|not a jpeg/i.test(message)) {
-    return /failOn/.test(message) ? 'the image data is damaged or incomplete' : `the image data is damaged (${message})`;
+    return /failOn/.test(message)
+      ? 'the image data is damaged or incomplete'
+      : `the image data is damaged (${message})`;
   }
   return `the image could not be decoded (${message})`;
 }

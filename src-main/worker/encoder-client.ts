@@ -107,9 +107,11 @@ export class EncoderClient {
       pending.resolve(response);
     });
     worker.onExit((detail) => this.failAll(worker, `the worker stopped (${detail})`));
-    const ready = this.send(worker, { kind: 'configure', config: this.config }, this.options.baseTimeoutMs ?? 60_000).then(
-      () => undefined,
-    );
+    const ready = this.send(
+      worker,
+      { kind: 'configure', config: this.config },
+      this.options.baseTimeoutMs ?? 60_000,
+    ).then(() => undefined);
     this.channel = { worker, ready };
     return this.channel;
   }

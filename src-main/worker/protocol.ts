@@ -22,7 +22,15 @@ export interface ImageJob {
 }
 
 export type ImageResult =
-  | { key: number; ok: true; vector: Float32Array; width: number; height: number; metadata: PhotoMetadata; thumbnail: boolean }
+  | {
+      key: number;
+      ok: true;
+      vector: Float32Array;
+      width: number;
+      height: number;
+      metadata: PhotoMetadata;
+      thumbnail: boolean;
+    }
   | { key: number; ok: false; reason: string };
 
 export type WorkerRequest =

@@ -23,8 +23,7 @@ export interface ClipTokenizerOptions {
 const START = '<|startoftext|>';
 const END = '<|endoftext|>';
 const WORD_END = '</w>';
-const PRETOKENIZE =
-  /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
+const PRETOKENIZE = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 
 /** GPT-2's reversible map from bytes to printable unicode characters. */
 export function bytesToUnicode(): string[] {
@@ -166,9 +165,7 @@ export function loadClipTokenizerFromJson(file: string, options?: ClipTokenizerO
 }
 
 export function loadClipTokenizer(file: string, options?: ClipTokenizerOptions): ClipTokenizer {
-  return file.endsWith('.json')
-    ? loadClipTokenizerFromJson(file, options)
-    : loadClipTokenizerFromMerges(file, options);
+  return file.endsWith('.json') ? loadClipTokenizerFromJson(file, options) : loadClipTokenizerFromMerges(file, options);
 }
 
 function parseMergeLine(line: string): [string, string] {

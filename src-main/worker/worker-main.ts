@@ -4,7 +4,14 @@ import { loadModelFolder } from '../engine/models/manifest.js';
 import { DecodeError, decodePhoto, type DecodedPhoto } from './decode.js';
 import { ClipEncoder } from './encoder.js';
 import { readPhotoMetadata, type PhotoMetadata } from './metadata.js';
-import { thumbnailPathFor, type ImageJob, type ImageResult, type WorkerConfig, type WorkerRequest, type WorkerResponse } from './protocol.js';
+import {
+  thumbnailPathFor,
+  type ImageJob,
+  type ImageResult,
+  type WorkerConfig,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.js';
 
 /**
  * The worker process: decodes untrusted files and runs the model, so that a crash or hang in
@@ -86,7 +93,10 @@ class Worker {
       try {
         injectFault(job.path);
         const thumbnail = job.fingerprint ? thumbnailPathFor(config.thumbnailsDir, job.fingerprint) : null;
-        const [photo, metadata] = await Promise.all([decodePhoto(job.path, spec, thumbnail), readPhotoMetadata(job.path)]);
+        const [photo, metadata] = await Promise.all([
+          decodePhoto(job.path, spec, thumbnail),
+          readPhotoMetadata(job.path),
+        ]);
         return { job, photo, metadata, thumbnail: thumbnail !== null };
       } catch (error) {
         const reason = error instanceof DecodeError ? error.message : `the photo could not be read (${String(error)})`;

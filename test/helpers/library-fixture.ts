@@ -36,7 +36,13 @@ export async function buildFixtureLibrary(root: string, corpus: string | null): 
   for (const [colour, count] of Object.entries(COLOUR_COUNTS) as [ToyColour, number][]) {
     const paths: string[] = [];
     for (let i = 0; i < count; i++) {
-      paths.push(await paintPhoto(join(coloursDir, `${colour}-${i}.jpg`), colour, { seed: seed++, width: 320 + 16 * i, height: 240 }));
+      paths.push(
+        await paintPhoto(join(coloursDir, `${colour}-${i}.jpg`), colour, {
+          seed: seed++,
+          width: 320 + 16 * i,
+          height: 240,
+        }),
+      );
     }
     byColour.set(colour, paths);
   }

@@ -43,7 +43,10 @@ test('add, index and search from the command line return the red photos first', 
   assert.ok(hits[0]!.score > hits[3]!.score);
 
   const similar = await runCli([...base, 'similar', reds[0]!, '--json', '--limit', '2']);
-  assert.deepEqual(new Set((JSON.parse(similar.stdout) as { path: string }[]).map((h) => h.path)), new Set(reds.slice(1)));
+  assert.deepEqual(
+    new Set((JSON.parse(similar.stdout) as { path: string }[]).map((h) => h.path)),
+    new Set(reds.slice(1)),
+  );
 
   const status = JSON.parse((await runCli(['--data-dir', data, 'status', '--json'])).stdout) as Record<string, unknown>;
   assert.equal(status.model, 'toy-clip', 'the model chosen once is remembered');
@@ -93,7 +96,15 @@ test('mistakes get one clear sentence and a non-zero exit, never a stack trace',
 /** Distinct large JPEGs, cheap to make: one noisy photo plus a unique tail after its end marker. */
 async function largePhotos(dir: string, count: number): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  const image = await sharp({ create: { width: 2400, height: 1800, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 120, sigma: 50 } } })
+  const image = await sharp({
+    create: {
+      width: 2400,
+      height: 1800,
+      channels: 3,
+      background: '#000000',
+      noise: { type: 'gaussian', mean: 120, sigma: 50 },
+    },
+  })
     .jpeg({ quality: 90 })
     .toBuffer();
   const paths: string[] = [];
@@ -123,10 +134,14 @@ test('killing the indexer mid-run loses and duplicates nothing: the rerun indexe
       db.close();
     }
   };
-  const atKill = await waitFor('indexing to be under way', () => {
-    const n = indexedSoFar();
-    return n > 0 ? n : undefined;
-  }, 60_000);
+  const atKill = await waitFor(
+    'indexing to be under way',
+    () => {
+      const n = indexedSoFar();
+      return n > 0 ? n : undefined;
+    },
+    60_000,
+  );
   child.kill('SIGKILL');
   await exited;
   assert.ok(atKill < photos.length, `killed mid-run (${atKill} of ${photos.length} indexed)`);
@@ -137,7 +152,7 @@ test('killing the indexer mid-run loses and duplicates nothing: the rerun indexe
   t.after(() => db.close());
   db.loadExtension((await import('sqlite-vec')).getLoadablePath());
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-  const counts = db.prepare("SELECT status, count(*) AS n FROM photos GROUP BY status").all();
+  const counts = db.prepare('SELECT status, count(*) AS n FROM photos GROUP BY status').all();
   assert.deepEqual(counts, [{ status: 'indexed', n: photos.length }]);
   const { table } = db.prepare('SELECT index_table AS "table" FROM models').get() as { table: string };
   assert.deepEqual(db.prepare(`SELECT count(*) AS n, count(DISTINCT rowid) AS distinctRows FROM ${table}`).get(), {
@@ -146,7 +161,11 @@ test('killing the indexer mid-run loses and duplicates nothing: the rerun indexe
   });
   assert.deepEqual(db.prepare('SELECT count(*) AS n FROM embeddings').get(), { n: photos.length });
   assert.deepEqual(
-    db.prepare('SELECT count(*) AS n FROM photos p WHERE NOT EXISTS (SELECT 1 FROM contents c WHERE c.fingerprint = p.fingerprint)').get(),
+    db
+      .prepare(
+        'SELECT count(*) AS n FROM photos p WHERE NOT EXISTS (SELECT 1 FROM contents c WHERE c.fingerprint = p.fingerprint)',
+      )
+      .get(),
     { n: 0 },
   );
 });
@@ -166,11 +185,15 @@ test('photos added to a folder while "index --watch" runs become searchable', as
   await waitFor('the watcher to start', () => (stderr.includes('Watching') ? true : undefined), 60_000);
 
   const arrived = await paintPhoto(join(folder, 'holiday', 'red-sunset.jpg'), 'red', { seed: 2 });
-  await waitFor('the new photo to be found', async () => {
-    const result = await runCli(['--data-dir', data, 'search', 'red', '--json', '--limit', '1']);
-    const [best] = JSON.parse(result.stdout || '[]') as { path: string }[];
-    return best?.path === arrived ? true : undefined;
-  }, 60_000);
+  await waitFor(
+    'the new photo to be found',
+    async () => {
+      const result = await runCli(['--data-dir', data, 'search', 'red', '--json', '--limit', '1']);
+      const [best] = JSON.parse(result.stdout || '[]') as { path: string }[];
+      return best?.path === arrived ? true : undefined;
+    },
+    60_000,
+  );
 
   watcher.kill('SIGINT');
   assert.equal(await exited, 0, 'Ctrl+C stops watching cleanly');

@@ -122,7 +122,11 @@ describe('a library of generated and real photos, indexed with the toy model', (
     const blueHeavy = await library.search('"3:blue" + "green"', { limit: blues.length, folders });
     assert.deepEqual(new Set(paths(blueHeavy)), new Set(blues));
     const everything = await library.search('red - blue', { limit: 1000, folders });
-    assert.deepEqual(new Set(paths(everything.slice(-blues.length))), new Set(blues), 'subtracted colour sinks to the bottom');
+    assert.deepEqual(
+      new Set(paths(everything.slice(-blues.length))),
+      new Set(blues),
+      'subtracted colour sinks to the bottom',
+    );
   });
 
   test('folder and date filters narrow the results', async (t) => {
@@ -131,7 +135,10 @@ describe('a library of generated and real photos, indexed with the toy model', (
     if (!fixture.corpusDir) return t.skip('no corpus');
     const before2015 = await library.search('red', { limit: 1000, takenTo: new Date(2015, 0, 1).getTime() });
     assert.ok(before2015.length > 0);
-    assert.ok(before2015.every((hit) => hit.path.startsWith(fixture.corpusDir!)), 'generated photos are dated today');
+    assert.ok(
+      before2015.every((hit) => hit.path.startsWith(fixture.corpusDir!)),
+      'generated photos are dated today',
+    );
   });
 
   test('a renamed and moved photo keeps its embedding without being encoded again', async () => {
@@ -151,7 +158,10 @@ describe('a library of generated and real photos, indexed with the toy model', (
     assert.equal(moved.photoId, before.photoId);
     assert.ok(Math.abs(moved.score - before.score) < 1e-6);
     assert.ok(!paths(after).includes(red));
-    fixture.byColour.set('red', colourPhotos('red').map((p) => (p === red ? movedTo : p)));
+    fixture.byColour.set(
+      'red',
+      colourPhotos('red').map((p) => (p === red ? movedTo : p)),
+    );
   });
 
   test('a copy of a known photo is indexed from the copy, not encoded again', async () => {

@@ -13,7 +13,8 @@ async function libraryWithFault(t: Parameters<typeof tempDir>[0], fault: string,
   const root = tempDir(t);
   const photos = join(root, 'photos');
   const good: string[] = [];
-  for (let i = 0; i < 9; i++) good.push(await paintPhoto(join(photos, `good-${i}.jpg`), i % 2 ? 'red' : 'blue', { seed: i + 1 }));
+  for (let i = 0; i < 9; i++)
+    good.push(await paintPhoto(join(photos, `good-${i}.jpg`), i % 2 ? 'red' : 'blue', { seed: i + 1 }));
   const bad = await paintPhoto(join(photos, `${culprit}.jpg`), 'red', { seed: 42 });
   const previous = process.env.SHOEBOX_FAULT_INJECTION;
   process.env.SHOEBOX_FAULT_INJECTION = `${fault}:${culprit}`;
@@ -38,7 +39,10 @@ test('a photo that crashes the worker twice is recorded as failed and every othe
   const status = library.status();
   assert.equal(status.indexed, good.length);
   assert.equal(status.pending, 0);
-  assert.deepEqual(status.failures.map((f) => basename(f.path)), [basename(bad)]);
+  assert.deepEqual(
+    status.failures.map((f) => basename(f.path)),
+    [basename(bad)],
+  );
   assert.match(status.failures[0]!.reason, /crashed the worker 2 times/);
   assert.equal(index.failed, 1);
   assert.ok(library.encoderStats().workerStarts >= 3, 'the worker was restarted after each crash');
@@ -51,6 +55,9 @@ test('a photo that hangs the worker is given up after its time-out, and indexing
   await library.index();
   const status = library.status();
   assert.equal(status.indexed, good.length);
-  assert.deepEqual(status.failures.map((f) => basename(f.path)), [basename(bad)]);
+  assert.deepEqual(
+    status.failures.map((f) => basename(f.path)),
+    [basename(bad)],
+  );
   assert.match(status.failures[0]!.reason, /did not answer within/);
 });

@@ -26,7 +26,10 @@ test('a watched library follows photos added, renamed and deleted while it runs'
   const dropped = join(photos, 'new', 'red-arrived.jpg');
   mkdirSync(join(photos, 'new'));
   await paintPhoto(dropped, 'red', { seed: 3 });
-  assert.equal(await waitFor('the new photo to be searchable', async () => ((await topRed()) === dropped ? true : undefined)), true);
+  assert.equal(
+    await waitFor('the new photo to be searchable', async () => ((await topRed()) === dropped ? true : undefined)),
+    true,
+  );
 
   const requested = library.encoderStats().imagesRequested;
   const renamed = join(photos, 'crimson.jpg');

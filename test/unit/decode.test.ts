@@ -7,7 +7,11 @@ import sharp from 'sharp';
 import { decodePhoto, DecodeError } from '../../src-main/worker/decode.js';
 import { sharedPath, tempDir } from '../helpers/env.js';
 
-const CLIP = { size: 224, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] } as const;
+const CLIP = {
+  size: 224,
+  mean: [0.48145466, 0.4578275, 0.40821073],
+  std: [0.26862954, 0.26130258, 0.27577711],
+} as const;
 
 /** A PNG that claims to be width × height but carries almost no data. */
 function pngHeaderOnly(width: number, height: number): Buffer {
@@ -74,7 +78,9 @@ test('an EXIF-rotated photo reports its displayed dimensions', async (t) => {
 
 test('transparency is composited on white', async (t) => {
   const file = join(tempDir(t), 'clear.png');
-  await sharp({ create: { width: 300, height: 300, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toFile(file);
+  await sharp({ create: { width: 300, height: 300, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+    .png()
+    .toFile(file);
   const [r, g, b] = meanColour((await decodePhoto(file, CLIP, null)).tensor);
   for (const channel of [r, g, b]) assert.ok(channel! > 250, `channel ${channel}`);
 });
@@ -104,7 +110,9 @@ test('an animated GIF is indexed by its first frame', async (t) => {
   const file = join(tempDir(t), 'anim.gif');
   const frames = Buffer.alloc(64 * 128 * 4);
   for (let i = 0; i < 64 * 128; i++) frames.set(i < 64 * 64 ? [0, 0, 255, 255] : [255, 0, 0, 255], i * 4);
-  await sharp(frames, { raw: { width: 64, height: 128, channels: 4, pageHeight: 64 } as never }).gif().toFile(file);
+  await sharp(frames, { raw: { width: 64, height: 128, channels: 4, pageHeight: 64 } as never })
+    .gif()
+    .toFile(file);
   assert.equal((await sharp(file).metadata()).pages, 2);
   const [r, , b] = meanColour((await decodePhoto(file, CLIP, null)).tensor);
   assert.ok(b! > 200 && r! < 60, `first frame should be blue, got r=${r} b=${b}`);
@@ -113,13 +121,18 @@ test('an animated GIF is indexed by its first frame', async (t) => {
 test('a decompression bomb is refused before it is decoded', async (t) => {
   const file = join(tempDir(t), 'bomb.png');
   writeFileSync(file, pngHeaderOnly(30000, 30000));
-  await assert.rejects(decodePhoto(file, CLIP, null), (error: unknown) => error instanceof DecodeError && /too large/.test(error.message));
+  await assert.rejects(
+    decodePhoto(file, CLIP, null),
+    (error: unknown) => error instanceof DecodeError && /too large/.test(error.message),
+  );
 });
 
 test('a thumbnail is written as WebP with its shorter side 256 px', async (t) => {
   const dir = tempDir(t);
   const photo = join(dir, 'wide.jpg');
-  await sharp({ create: { width: 1600, height: 900, channels: 3, background: '#3366cc' } }).jpeg().toFile(photo);
+  await sharp({ create: { width: 1600, height: 900, channels: 3, background: '#3366cc' } })
+    .jpeg()
+    .toFile(photo);
   const thumbnail = join(dir, 'thumbs', 'ab', 'abc.webp');
   await decodePhoto(photo, CLIP, thumbnail);
   assert.ok(existsSync(thumbnail));

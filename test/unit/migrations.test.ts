@@ -9,7 +9,9 @@ import { tempDir } from '../helpers/env.js';
 test('a new database is created at the latest schema version', (t) => {
   const db = openDatabase(join(tempDir(t), 'library.db'));
   assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.at(-1)!.version);
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+    (r) => r.name,
+  );
   for (const table of ['settings', 'folders', 'photos', 'contents', 'embeddings', 'models', 'text_embeddings']) {
     assert.ok(tables.includes(table), table);
   }

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import { combineTerms, parseQuery } from '../../src-main/engine/query.js';
 
 test('a plain query is one positive term', () => {
-  assert.deepEqual(parseQuery('kids on a beach at sunset'), [{ sign: 1, weight: 1, text: 'kids on a beach at sunset' }]);
+  assert.deepEqual(parseQuery('kids on a beach at sunset'), [
+    { sign: 1, weight: 1, text: 'kids on a beach at sunset' },
+  ]);
 });
 
 test('terms are joined by standalone plus and minus, with optional weights', () => {
@@ -53,8 +55,12 @@ test('combined query vectors are unit length and lean towards added terms', () =
     { sign: -1, weight: 1, vector: b },
   ]);
   assert.ok(difference[1]! < 0);
-  assert.throws(() => combineTerms([
-    { sign: 1, weight: 1, vector: a },
-    { sign: -1, weight: 1, vector: a },
-  ]), /cancel/);
+  assert.throws(
+    () =>
+      combineTerms([
+        { sign: 1, weight: 1, vector: a },
+        { sign: -1, weight: 1, vector: a },
+      ]),
+    /cancel/,
+  );
 });

@@ -16,7 +16,10 @@ test('the CLIP tokenizer reproduces every reference vector from the original mer
     const padded = tokenizer.encodePadded(text);
     assert.equal(padded.length, 77);
     assert.deepEqual(padded.slice(0, ids.length), ids, `ids for ${JSON.stringify(text)}`);
-    assert.ok(padded.slice(ids.length).every((id) => id === 0), `padding after ${JSON.stringify(text)}`);
+    assert.ok(
+      padded.slice(ids.length).every((id) => id === 0),
+      `padding after ${JSON.stringify(text)}`,
+    );
   }
 });
 
@@ -32,7 +35,20 @@ test('a text longer than the context is cut so that the end token survives', (t)
 
 test('the toy model tokenizer turns each colour word into one token', () => {
   const tokenizer = loadClipTokenizer(join(TOY_MODEL_DIR, 'tokenizer.json'));
-  const words = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown', 'black', 'white', 'gray', 'grey'];
+  const words = [
+    'red',
+    'orange',
+    'yellow',
+    'green',
+    'blue',
+    'purple',
+    'pink',
+    'brown',
+    'black',
+    'white',
+    'gray',
+    'grey',
+  ];
   for (const word of words) assert.equal(tokenizer.encode(word).length, 1, word);
   assert.deepEqual(tokenizer.encode('RED'), tokenizer.encode('red'));
   assert.equal(tokenizer.encode('a red photo').length, 1 + 1 + 5);

@@ -14,14 +14,20 @@ test('the committed toy model is exactly what the generator writes', (t) => {
   const files = readdirSync(TOY_MODEL_DIR).sort();
   assert.deepEqual(readdirSync(fresh).sort(), files);
   for (const file of files) {
-    assert.ok(readFileSync(join(fresh, file)).equals(readFileSync(join(TOY_MODEL_DIR, file))), `${file} differs: rerun npm run generate:toy-model`);
+    assert.ok(
+      readFileSync(join(fresh, file)).equals(readFileSync(join(TOY_MODEL_DIR, file))),
+      `${file} differs: rerun npm run generate:toy-model`,
+    );
   }
 });
 
 test('the toy model is marked as a test model and stays small', () => {
   const { manifest } = loadModelFolder(TOY_MODEL_DIR);
   assert.equal(manifest.test, true);
-  const bytes = readdirSync(TOY_MODEL_DIR).reduce((sum, file) => sum + readFileSync(join(TOY_MODEL_DIR, file)).length, 0);
+  const bytes = readdirSync(TOY_MODEL_DIR).reduce(
+    (sum, file) => sum + readFileSync(join(TOY_MODEL_DIR, file)).length,
+    0,
+  );
   assert.ok(bytes < 2 * 1024 * 1024, `${bytes} bytes`);
 });
 
@@ -31,7 +37,8 @@ test('each colour word is closest to the image of its own colour, through real o
   const { imageSize: size, mean, std } = model.manifest;
   const images = TOY_COLOUR_NAMES.map((name) => {
     const tensor = new Float32Array(3 * size * size);
-    for (let c = 0; c < 3; c++) tensor.fill((TOY_COLOURS[name][c]! / 255 - mean[c]!) / std[c]!, c * size * size, (c + 1) * size * size);
+    for (let c = 0; c < 3; c++)
+      tensor.fill((TOY_COLOURS[name][c]! / 255 - mean[c]!) / std[c]!, c * size * size, (c + 1) * size * size);
     return tensor;
   });
   const imageVectors = await encoder.encodeImages(images);

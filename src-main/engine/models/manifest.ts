@@ -60,7 +60,9 @@ export function loadModelFolder(dir: string): ModelFolder {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || 'manifest';
-    throw new UserError(`The model manifest ${manifestPath} is invalid at "${where}": ${issue?.message ?? 'unknown problem'}.`);
+    throw new UserError(
+      `The model manifest ${manifestPath} is invalid at "${where}": ${issue?.message ?? 'unknown problem'}.`,
+    );
   }
   const manifest = parsed.data;
   for (const file of [manifest.tokenizer.file, manifest.vision.file, manifest.text.file]) {

@@ -76,7 +76,10 @@ export class LibraryStore {
 
   setSetting(key: string, value: string | null): void {
     if (value === null) this.sql('DELETE FROM settings WHERE key = ?').run(key);
-    else this.sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    else
+      this.sql(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ).run(key, value);
   }
 
   folders(): FolderRow[] {
@@ -102,7 +105,9 @@ export class LibraryStore {
 
   photosInFolders(folderIds: readonly number[]): PhotoRow[] {
     const placeholders = folderIds.map(() => '?').join(', ');
-    return this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE p.folder_id IN (${placeholders})`).all(...folderIds) as PhotoRow[];
+    return this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE p.folder_id IN (${placeholders})`).all(
+      ...folderIds,
+    ) as PhotoRow[];
   }
 
   photoByPath(path: string): PhotoRow | undefined {
@@ -111,25 +116,34 @@ export class LibraryStore {
 
   photosUnder(directory: string, separator: string): PhotoRow[] {
     const prefix = directory.endsWith(separator) ? directory : directory + separator;
-    return this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE substr(p.path, 1, ?) = ?`)
-      .all(prefix.length, prefix) as PhotoRow[];
+    return this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE substr(p.path, 1, ?) = ?`).all(
+      prefix.length,
+      prefix,
+    ) as PhotoRow[];
   }
 
   photoDetails(ids: readonly number[]): Map<number, PhotoDetails> {
     const rows = this.sql(
-        `SELECT ${DETAIL_COLUMNS} FROM photos p LEFT JOIN contents c ON c.fingerprint = p.fingerprint
+      `SELECT ${DETAIL_COLUMNS} FROM photos p LEFT JOIN contents c ON c.fingerprint = p.fingerprint
           WHERE p.id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(ids)) as (Omit<PhotoDetails, 'hasThumbnail'> & { hasThumbnail: number })[];
+    ).all(JSON.stringify(ids)) as (Omit<PhotoDetails, 'hasThumbnail'> & { hasThumbnail: number })[];
     return new Map(rows.map((row) => [row.id, { ...row, hasThumbnail: Boolean(row.hasThumbnail) }]));
   }
 
   insertPhoto(photo: NewPhoto): number {
     const result = this.sql(
-        `INSERT INTO photos (folder_id, path, size, mtime_ms, fingerprint, status, reason, updated_at)
+      `INSERT INTO photos (folder_id, path, size, mtime_ms, fingerprint, status, reason, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(photo.folderId, photo.path, photo.size, Math.round(photo.mtimeMs), photo.fingerprint, photo.status, photo.reason, Date.now());
+    ).run(
+      photo.folderId,
+      photo.path,
+      photo.size,
+      Math.round(photo.mtimeMs),
+      photo.fingerprint,
+      photo.status,
+      photo.reason,
+      Date.now(),
+    );
     return Number(result.lastInsertRowid);
   }
 
@@ -137,20 +151,29 @@ export class LibraryStore {
   replaceContent(id: number, change: Omit<NewPhoto, 'folderId' | 'path'>): void {
     removeFromAllIndexes(this.db, [id]);
     this.sql(
-        `UPDATE photos SET size = ?, mtime_ms = ?, fingerprint = ?, status = ?, reason = ?, crashes = 0, updated_at = ?
+      `UPDATE photos SET size = ?, mtime_ms = ?, fingerprint = ?, status = ?, reason = ?, crashes = 0, updated_at = ?
           WHERE id = ?`,
-      )
-      .run(change.size, Math.round(change.mtimeMs), change.fingerprint, change.status, change.reason, Date.now(), id);
+    ).run(change.size, Math.round(change.mtimeMs), change.fingerprint, change.status, change.reason, Date.now(), id);
   }
 
   touch(id: number, size: number, mtimeMs: number): void {
-    this.sql('UPDATE photos SET size = ?, mtime_ms = ?, updated_at = ? WHERE id = ?').run(size, Math.round(mtimeMs), Date.now(), id);
+    this.sql('UPDATE photos SET size = ?, mtime_ms = ?, updated_at = ? WHERE id = ?').run(
+      size,
+      Math.round(mtimeMs),
+      Date.now(),
+      id,
+    );
   }
 
   /** The same bytes now live at another path: keep the photo, its id and its state. */
   relink(id: number, folderId: number, path: string, mtimeMs: number): void {
-    this.sql('UPDATE photos SET folder_id = ?, path = ?, mtime_ms = ?, updated_at = ? WHERE id = ?')
-      .run(folderId, path, Math.round(mtimeMs), Date.now(), id);
+    this.sql('UPDATE photos SET folder_id = ?, path = ?, mtime_ms = ?, updated_at = ? WHERE id = ?').run(
+      folderId,
+      path,
+      Math.round(mtimeMs),
+      Date.now(),
+      id,
+    );
   }
 
   deletePhotos(ids: readonly number[]): void {
@@ -163,22 +186,20 @@ export class LibraryStore {
   /** Pending photos to decode, oldest first, leaving out those already on their way. */
   pendingPhotos(limit: number, excludeIds: readonly number[]): PhotoRow[] {
     return this.sql(
-        `SELECT ${PHOTO_COLUMNS} FROM photos p
+      `SELECT ${PHOTO_COLUMNS} FROM photos p
           WHERE p.status = 'pending' AND p.id NOT IN (SELECT value FROM json_each(?))
           ORDER BY p.id LIMIT ?`,
-      )
-      .all(JSON.stringify(excludeIds), limit) as PhotoRow[];
+    ).all(JSON.stringify(excludeIds), limit) as PhotoRow[];
   }
 
   /** Pending photos whose bytes already have an embedding for the model: copies and moves. */
   pendingWithKnownContent(modelId: string, limit: number): (PhotoRow & { vector: Buffer; takenAt: number })[] {
     return this.sql(
-        `SELECT ${PHOTO_COLUMNS}, e.vector, COALESCE(c.taken_at, p.mtime_ms) AS takenAt
+      `SELECT ${PHOTO_COLUMNS}, e.vector, COALESCE(c.taken_at, p.mtime_ms) AS takenAt
            FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
            JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
           WHERE p.status = 'pending' LIMIT ?`,
-      )
-      .all(modelId, limit) as (PhotoRow & { vector: Buffer; takenAt: number })[];
+    ).all(modelId, limit) as (PhotoRow & { vector: Buffer; takenAt: number })[];
   }
 
   countPending(): number {
@@ -186,96 +207,106 @@ export class LibraryStore {
   }
 
   /** Records what decoding learnt about some bytes; returns the content id. */
-  saveContent(fingerprint: string, width: number, height: number, metadata: PhotoMetadata, hasThumbnail: boolean): number {
+  saveContent(
+    fingerprint: string,
+    width: number,
+    height: number,
+    metadata: PhotoMetadata,
+    hasThumbnail: boolean,
+  ): number {
     const row = this.sql(
-        `INSERT INTO contents (fingerprint, width, height, taken_at, camera_make, camera_model, latitude, longitude, has_thumbnail)
+      `INSERT INTO contents (fingerprint, width, height, taken_at, camera_make, camera_model, latitude, longitude, has_thumbnail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(fingerprint) DO UPDATE SET width = excluded.width, height = excluded.height,
            taken_at = excluded.taken_at, camera_make = excluded.camera_make, camera_model = excluded.camera_model,
            latitude = excluded.latitude, longitude = excluded.longitude,
            has_thumbnail = max(has_thumbnail, excluded.has_thumbnail)
          RETURNING id, taken_at AS takenAt`,
-      )
-      .get(
-        fingerprint,
-        width,
-        height,
-        metadata.takenAt,
-        metadata.cameraMake,
-        metadata.cameraModel,
-        metadata.latitude,
-        metadata.longitude,
-        hasThumbnail ? 1 : 0,
-      ) as { id: number };
+    ).get(
+      fingerprint,
+      width,
+      height,
+      metadata.takenAt,
+      metadata.cameraMake,
+      metadata.cameraModel,
+      metadata.latitude,
+      metadata.longitude,
+      hasThumbnail ? 1 : 0,
+    ) as { id: number };
     return row.id;
   }
 
   saveEmbedding(contentId: number, modelId: string, vector: Float32Array): void {
     this.sql(
-        `INSERT INTO embeddings (content_id, model_id, vector) VALUES (?, ?, ?)
+      `INSERT INTO embeddings (content_id, model_id, vector) VALUES (?, ?, ?)
          ON CONFLICT(content_id, model_id) DO UPDATE SET vector = excluded.vector`,
-      )
-      .run(contentId, modelId, vectorBlob(vector));
+    ).run(contentId, modelId, vectorBlob(vector));
   }
 
   photoEmbedding(photoId: number, modelId: string): Float32Array | null {
     const row = this.sql(
-        `SELECT e.vector FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
+      `SELECT e.vector FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
            JOIN embeddings e ON e.content_id = c.id AND e.model_id = ? WHERE p.id = ?`,
-      )
-      .get(modelId, photoId) as { vector: Buffer } | undefined;
+    ).get(modelId, photoId) as { vector: Buffer } | undefined;
     return row ? blobVector(row.vector) : null;
   }
 
   setStatus(id: number, status: PhotoStatus, reason: string | null): void {
-    this.sql('UPDATE photos SET status = ?, reason = ?, crashes = 0, updated_at = ? WHERE id = ?').run(status, reason, Date.now(), id);
+    this.sql('UPDATE photos SET status = ?, reason = ?, crashes = 0, updated_at = ? WHERE id = ?').run(
+      status,
+      reason,
+      Date.now(),
+      id,
+    );
   }
 
   /** Counts a worker crash against a photo; returns how many it has now caused. */
   addCrash(id: number): number {
     const row = this.sql('UPDATE photos SET crashes = crashes + 1 WHERE id = ? RETURNING crashes').get(id) as
-      | { crashes: number }
-      | undefined;
+      { crashes: number } | undefined;
     return row?.crashes ?? 0;
   }
 
   /** After a model change: photos without an embedding for the new model must be encoded again. */
   markUnencodedPending(modelId: string): number {
     return this.sql(
-        `UPDATE photos SET status = 'pending', reason = NULL, crashes = 0
+      `UPDATE photos SET status = 'pending', reason = NULL, crashes = 0
           WHERE status = 'indexed' AND NOT EXISTS (
             SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
              WHERE c.fingerprint = photos.fingerprint)`,
-      )
-      .run(modelId).changes;
+    ).run(modelId).changes;
   }
 
   statusCounts(): Record<PhotoStatus, number> {
     const counts: Record<PhotoStatus, number> = { pending: 0, indexed: 0, failed: 0, skipped: 0 };
-    for (const row of this.sql('SELECT status, count(*) AS n FROM photos GROUP BY status').all() as { status: PhotoStatus; n: number }[]) {
+    for (const row of this.sql('SELECT status, count(*) AS n FROM photos GROUP BY status').all() as {
+      status: PhotoStatus;
+      n: number;
+    }[]) {
       counts[row.status] = row.n;
     }
     return counts;
   }
 
   withStatus(status: PhotoStatus): { path: string; reason: string | null }[] {
-    return this.sql('SELECT path, reason FROM photos WHERE status = ? ORDER BY path').all(status) as { path: string; reason: string | null }[];
+    return this.sql('SELECT path, reason FROM photos WHERE status = ? ORDER BY path').all(status) as {
+      path: string;
+      reason: string | null;
+    }[];
   }
 
   /** Forgets bytes no file holds any more; returns their fingerprints so thumbnails can go too. */
   deleteOrphanContents(): string[] {
     const rows = this.sql(
-        `DELETE FROM contents WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.fingerprint = contents.fingerprint)
+      `DELETE FROM contents WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.fingerprint = contents.fingerprint)
          RETURNING fingerprint, has_thumbnail AS hasThumbnail`,
-      )
-      .all() as { fingerprint: string; hasThumbnail: number }[];
+    ).all() as { fingerprint: string; hasThumbnail: number }[];
     return rows.filter((row) => row.hasThumbnail).map((row) => row.fingerprint);
   }
 
   textEmbedding(modelId: string, text: string): Float32Array | null {
     const row = this.sql('SELECT vector FROM text_embeddings WHERE model_id = ? AND text = ?').get(modelId, text) as
-      | { vector: Buffer }
-      | undefined;
+      { vector: Buffer } | undefined;
     if (!row) return null;
     this.sql('UPDATE text_embeddings SET used_at = ? WHERE model_id = ? AND text = ?').run(Date.now(), modelId, text);
     return blobVector(row.vector);
@@ -284,15 +315,13 @@ export class LibraryStore {
   saveTextEmbedding(modelId: string, text: string, vector: Float32Array, keep: number): void {
     this.transaction(() => {
       this.sql(
-          `INSERT INTO text_embeddings (model_id, text, vector, used_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO text_embeddings (model_id, text, vector, used_at) VALUES (?, ?, ?, ?)
            ON CONFLICT(model_id, text) DO UPDATE SET vector = excluded.vector, used_at = excluded.used_at`,
-        )
-        .run(modelId, text, vectorBlob(vector), Date.now());
+      ).run(modelId, text, vectorBlob(vector), Date.now());
       this.sql(
-          `DELETE FROM text_embeddings WHERE (model_id, text) IN (
+        `DELETE FROM text_embeddings WHERE (model_id, text) IN (
              SELECT model_id, text FROM text_embeddings ORDER BY used_at DESC LIMIT -1 OFFSET ?)`,
-        )
-        .run(keep);
+      ).run(keep);
     });
   }
 }
