@@ -138,20 +138,27 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
   process.on('SIGTERM', onSignal);
 
   const started = performance.now();
-  const summary = await library.index(handlers);
+  const watcher = options.watch
+    ? await library.watch({
+        ...handlers,
+        onUpdate: ({ scan, index }) => {
+          process.stderr.write(
+            `Changes: ${scan.added} new, ${scan.changed} changed, ${scan.moved} moved, ${scan.removed} removed; ` +
+              `${index.done} photos indexed.\n`,
+          );
+        },
+        onError: (error) => process.stderr.write(`shoebox: ${describeError(error)}\n`),
+      })
+    : null;
+  const summary = watcher ? watcher.initial : await library.index(handlers);
   view.stop();
   const seconds = (performance.now() - started) / 1000;
   const status = library.status();
+  const { index, scan } = summary;
   if (options.json && !options.watch) {
-    process.stdout.write(
-      JSON.stringify(
-        { ...summary, seconds, status: { ...status, failures: undefined, skippedFiles: undefined } },
-        null,
-        2,
-      ) + '\n',
-    );
+    const { failures: _failures, skippedFiles: _skipped, ...counts } = status;
+    process.stdout.write(JSON.stringify({ ...summary, seconds, status: counts }, null, 2) + '\n');
   } else {
-    const { index, scan } = summary;
     process.stderr.write(
       `Indexed ${index.done} photos in ${seconds.toFixed(1)} s (${index.encoded} encoded, ${index.reused} reused, ` +
         `${index.failed} failed; ${scan.added} new, ${scan.changed} changed, ${scan.moved} moved, ${scan.removed} removed).\n`,
@@ -159,17 +166,15 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
     if (status.failed > 0)
       process.stderr.write(`${status.failed} photos could not be indexed: "shoebox status" says why.\n`);
   }
-  if (!options.watch || interrupted) return;
+  for (const path of scan.unreachable) {
+    process.stderr.write(`Could not read ${path}: its photos were kept as they were.\n`);
+  }
+  if (!watcher) return;
+  if (interrupted) {
+    await watcher.close();
+    return;
+  }
 
-  const watcher = await library.watch({
-    onUpdate: ({ scan, index }) => {
-      process.stderr.write(
-        `Changes: ${scan.added} new, ${scan.changed} changed, ${scan.moved} moved, ${scan.removed} removed; ` +
-          `${index.done} photos indexed.\n`,
-      );
-    },
-    onError: (error) => process.stderr.write(`shoebox: ${describeError(error)}\n`),
-  });
   process.stderr.write(`Watching ${status.folders.length} folder(s) for changes. Press Ctrl+C to stop.\n`);
   await new Promise<void>((resolveStop) => {
     process.removeListener('SIGINT', onSignal);

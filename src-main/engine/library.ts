@@ -7,7 +7,7 @@ import { EncoderClient, type EncoderClientOptions } from '../worker/encoder-clie
 import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
 import { thumbnailPathFor } from '../worker/protocol.js';
 import { dataDirLayout, type DataDirLayout } from './data-dir.js';
-import { UserError } from './errors.js';
+import { UserError, describeError } from './errors.js';
 import { createIgnoreMatcher, type IgnoreMatcher } from './ignore.js';
 import { DEFAULT_INDEXER_OPTIONS, Indexer, type IndexerOptions, type IndexProgress } from './indexer.js';
 import { loadModelFolder, type ModelFolder } from './models/manifest.js';
@@ -81,7 +81,9 @@ const TEXT_CACHE_ON_DISK = 2000;
 export class Library {
   readonly layout: DataDirLayout;
   readonly store: LibraryStore;
-  private model: ModelFolder | null = null;
+  private model: { folder: ModelFolder; index: VectorIndex } | null = null;
+  /** Why the remembered model could not be loaded, if it could not. */
+  private modelProblem: string | null = null;
   private encoderClient: EncoderClient | null = null;
   private readonly textCache = new Map<string, Float32Array>();
   private exclusive: Promise<unknown> = Promise.resolve();
@@ -102,7 +104,13 @@ export class Library {
     }
     const library = new Library(openDatabase(layout.database), options);
     const modelDir = library.store.getSetting(SETTING_MODEL_DIR);
-    if (modelDir && existsSync(modelDir)) library.model = loadModelFolder(modelDir);
+    if (modelDir) {
+      try {
+        library.model = library.attach(loadModelFolder(modelDir));
+      } catch (error) {
+        library.modelProblem = `The model at ${modelDir} cannot be loaded (${describeError(error)})`;
+      }
+    }
     return library;
   }
 
@@ -158,25 +166,31 @@ export class Library {
   // Models --------------------------------------------------------------------------------------
 
   activeModel(): ModelFolder | null {
-    return this.model;
+    return this.model?.folder ?? null;
   }
 
   /** Makes a model folder the library's model. Photos it has not encoded become pending. */
   useModel(dir: string): { changed: boolean; pending: number } {
     const next = loadModelFolder(dir);
-    const changed = this.model?.manifest.id !== next.manifest.id || this.model.dir !== next.dir;
-    VectorIndex.forModel(this.db, next.manifest.id, next.manifest.embeddingSize);
+    const current = this.model?.folder;
+    if (current && current.manifest.id === next.manifest.id && current.dir === next.dir) {
+      return { changed: false, pending: 0 };
+    }
+    const attached = this.attach(next);
     const pending = this.store.transaction(() => {
       this.store.setSetting(SETTING_MODEL_DIR, next.dir);
       return this.store.markUnencodedPending(next.manifest.id);
     });
-    if (changed) {
-      this.encoderClient?.close();
-      this.encoderClient = null;
-      this.textCache.clear();
-    }
-    this.model = next;
-    return { changed, pending };
+    this.encoderClient?.close();
+    this.encoderClient = null;
+    this.textCache.clear();
+    this.model = attached;
+    this.modelProblem = null;
+    return { changed: true, pending };
+  }
+
+  private attach(folder: ModelFolder): { folder: ModelFolder; index: VectorIndex } {
+    return { folder, index: VectorIndex.forModel(this.db, folder.manifest.id, folder.manifest.embeddingSize) };
   }
 
   // Scanning and indexing -----------------------------------------------------------------------
@@ -202,8 +216,8 @@ export class Library {
   /** Encodes every pending photo. */
   drain(onProgress?: (progress: IndexProgress) => void): Promise<IndexProgress> {
     return this.serialised(() => {
-      const { model, encoder } = this.requireEncoder();
-      const index = VectorIndex.forModel(this.db, model.manifest.id, model.manifest.embeddingSize);
+      const { encoder } = this.requireEncoder();
+      const { index } = this.requireAttached();
       this.indexer = new Indexer(this.store, encoder, index, { ...DEFAULT_INDEXER_OPTIONS, ...this.options.indexer });
       return this.indexer.drain(onProgress).finally(() => (this.indexer = null));
     });
@@ -226,9 +240,9 @@ export class Library {
       onError?: (error: unknown) => void;
     } = {},
     options: FolderWatcherOptions = {},
-  ): Promise<{ close(): Promise<void> }> {
+  ): Promise<{ initial: IndexRunSummary; close(): Promise<void> }> {
     this.requireModel();
-    await this.index(handlers);
+    const initial = await this.index(handlers);
     const folders = this.store.folders();
     const watcher = new FolderWatcher(
       folders,
@@ -236,7 +250,7 @@ export class Library {
       (changes) => {
         this.serialised(() => this.scanner().update(this.store.folders(), changes.changed, changes.removed))
           .then(async (scan) => {
-            const index = await this.drain(handlers.onIndex);
+            const index = await this.drain();
             handlers.onUpdate?.({ scan, index });
           })
           .catch((error: unknown) => handlers.onError?.(error));
@@ -244,7 +258,7 @@ export class Library {
       options,
     );
     await watcher.whenReady();
-    return { close: () => watcher.close() };
+    return { initial, close: () => watcher.close() };
   }
 
   // Search --------------------------------------------------------------------------------------
@@ -297,7 +311,9 @@ export class Library {
       files: counts.indexed + counts.pending + counts.failed + counts.skipped,
       photos: counts.indexed + counts.pending + counts.failed,
       ...counts,
-      model: this.model ? { id: this.model.manifest.id, name: this.model.manifest.name, dir: this.model.dir } : null,
+      model: this.model
+        ? { id: this.model.folder.manifest.id, name: this.model.folder.manifest.name, dir: this.model.folder.dir }
+        : null,
       folders: this.store.folders().map((folder) => folder.path),
       failures: withReason('failed'),
       skippedFiles: withReason('skipped'),
@@ -319,8 +335,7 @@ export class Library {
     excluded: readonly number[],
     options: SearchOptions,
   ): Promise<SearchHit[]> {
-    const model = this.requireModel();
-    const index = VectorIndex.forModel(this.db, model.manifest.id, model.manifest.embeddingSize);
+    const { index } = this.requireAttached();
     const limit = Math.max(1, options.limit ?? 20);
     const offset = Math.max(0, options.offset ?? 0);
     const { filter, pathPrefixes } = this.filterFor(options);
@@ -407,10 +422,13 @@ export class Library {
   }
 
   private requireModel(): ModelFolder {
-    if (!this.model) {
-      throw new UserError('No model is selected: pass --model <folder> (or choose one with "shoebox models").');
-    }
-    return this.model;
+    return this.requireAttached().folder;
+  }
+
+  private requireAttached(): { folder: ModelFolder; index: VectorIndex } {
+    if (this.model) return this.model;
+    if (this.modelProblem) throw new UserError(`${this.modelProblem}: choose a model with --model <folder>.`);
+    throw new UserError('No model is selected: choose one with --model <folder>.');
   }
 
   private requireEncoder(): { model: ModelFolder; encoder: EncoderClient } {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { fingerprintFile } from './fingerprint.js';
@@ -19,6 +20,8 @@ export interface ScanSummary {
   moved: number;
   removed: number;
   unchanged: number;
+  /** Library folders (or folders inside them) that could not be read: their photos were left as they were. */
+  unreachable: string[];
 }
 
 export interface ScanProgress {
@@ -42,17 +45,23 @@ export class Scanner {
     private readonly ignored: IgnoreMatcher,
   ) {}
 
-  /** The start-up walk over whole library folders. */
+  /**
+   * The start-up walk over whole library folders. A folder that cannot be read (an unplugged
+   * drive, a permission change) keeps its photos as they were: absence of evidence is not a delete.
+   */
   async reconcile(folders: readonly FolderRow[], onProgress?: (progress: ScanProgress) => void): Promise<ScanSummary> {
     const sightings: FileSighting[] = [];
+    const unreachable: string[] = [];
     for (const folder of folders) {
       onProgress?.({ phase: 'walking', done: sightings.length, total: 0, folder: folder.path });
-      for await (const sighting of this.walk(folder)) sightings.push(sighting);
+      for await (const sighting of this.walk(folder, unreachable)) sightings.push(sighting);
     }
     const known = folders.length > 0 ? this.store.photosInFolders(folders.map((f) => f.id)) : [];
+    const byPath = new Map(known.map((row) => [row.path, row]));
     const seen = new Set(sightings.map((s) => s.path));
-    const missing = known.filter((row) => !seen.has(row.path));
-    return this.apply(sightings, missing, onProgress);
+    const missing = known.filter((row) => !seen.has(row.path) && !isInside(row.path, unreachable));
+    const summary = await this.apply(sightings, missing, (path) => byPath.get(path), onProgress);
+    return { ...summary, unreachable };
   }
 
   /** Follows what the watcher saw: paths that appeared or changed, and paths that went away. */
@@ -61,21 +70,23 @@ export class Scanner {
     changedPaths: readonly string[],
     removedPaths: readonly string[],
   ): Promise<ScanSummary> {
-    const sightings: FileSighting[] = [];
+    const sightings = new Map<string, FileSighting>();
     const missing = new Map<number, PhotoRow>();
+    const unreachable = folders.filter((folder) => !existsSync(folder.path)).map((folder) => folder.path);
     for (const path of changedPaths) {
       const folder = owningFolder(folders, path);
       if (!folder || this.ignored(path, folder.path)) continue;
       const stats = await lstat(path).catch(() => null);
-      if (stats?.isFile()) sightings.push({ path, folderId: folder.id, size: stats.size, mtimeMs: stats.mtimeMs });
-      else if (!stats) this.collectMissing(path, missing);
+      if (stats?.isFile()) {
+        sightings.set(path, { path, folderId: folder.id, size: stats.size, mtimeMs: stats.mtimeMs });
+      } else if (!stats) {
+        this.collectMissing(path, missing);
+      }
     }
     for (const path of removedPaths) this.collectMissing(path, missing);
-    const sighted = new Set(sightings.map((s) => s.path));
-    return this.apply(
-      sightings,
-      [...missing.values()].filter((row) => !sighted.has(row.path)),
-    );
+    const gone = [...missing.values()].filter((row) => !sightings.has(row.path) && !isInside(row.path, unreachable));
+    const summary = await this.apply([...sightings.values()], gone, (path) => this.store.photoByPath(path));
+    return { ...summary, unreachable };
   }
 
   private collectMissing(path: string, into: Map<number, PhotoRow>): void {
@@ -84,7 +95,7 @@ export class Scanner {
     for (const below of this.store.photosUnder(path, sep)) into.set(below.id, below);
   }
 
-  private async *walk(folder: FolderRow): AsyncGenerator<FileSighting> {
+  private async *walk(folder: FolderRow, unreachable: string[]): AsyncGenerator<FileSighting> {
     const stack = [folder.path];
     while (stack.length > 0) {
       const directory = stack.pop()!;
@@ -92,7 +103,8 @@ export class Scanner {
       try {
         entries = await opendir(directory);
       } catch {
-        continue; // unreadable folder: its files stay as they were indexed
+        unreachable.push(directory);
+        continue;
       }
       for await (const entry of entries) {
         const path = join(directory, entry.name);
@@ -110,12 +122,13 @@ export class Scanner {
   private async apply(
     sightings: readonly FileSighting[],
     missing: readonly PhotoRow[],
+    rowAt: (path: string) => PhotoRow | undefined,
     onProgress?: (progress: ScanProgress) => void,
-  ): Promise<ScanSummary> {
-    const summary: ScanSummary = { added: 0, changed: 0, moved: 0, removed: 0, unchanged: 0 };
+  ): Promise<Omit<ScanSummary, 'unreachable'>> {
+    const summary = { added: 0, changed: 0, moved: 0, removed: 0, unchanged: 0 };
     const toExamine: { sighting: FileSighting; row: PhotoRow | undefined }[] = [];
     for (const sighting of sightings) {
-      const row = this.store.photoByPath(sighting.path);
+      const row = rowAt(sighting.path);
       if (
         row &&
         row.size === sighting.size &&
@@ -200,6 +213,10 @@ function initialState(
   if (sighting.size === 0) return { status: 'failed', reason: 'the file is empty' };
   if (wasFingerprinted && fingerprint === null) return { status: 'failed', reason: 'the file could not be read' };
   return { status: 'pending', reason: null };
+}
+
+function isInside(path: string, directories: readonly string[]): boolean {
+  return directories.some((directory) => path.startsWith(directory + sep));
 }
 
 export function owningFolder(folders: readonly FolderRow[], path: string): FolderRow | undefined {

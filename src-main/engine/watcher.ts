@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { IgnoreMatcher } from './ignore.js';
 import { owningFolder } from './scanner.js';
@@ -46,6 +48,7 @@ export class FolderWatcher {
       },
     );
     this.watcher.on('add', (path) => this.note(path, 'changed'));
+    this.watcher.on('addDir', (path) => void this.adoptDirectory(path, folders, ignored));
     this.watcher.on('change', (path) => this.note(path, 'changed'));
     this.watcher.on('unlink', (path) => this.note(path, 'removed'));
     this.watcher.on('unlinkDir', (path) => this.note(path, 'removed'));
@@ -61,6 +64,35 @@ export class FolderWatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.watcher.close();
+  }
+
+  /**
+   * A folder that appears (moved or copied in) can hold files chokidar never reports: those
+   * written before its watch on the new folder was in place. They are listed here, handed to
+   * chokidar so that later renames and deletes of them are reported, and treated as new.
+   */
+  private async adoptDirectory(
+    directory: string,
+    folders: readonly FolderRow[],
+    ignored: IgnoreMatcher,
+  ): Promise<void> {
+    const folder = owningFolder(folders, directory);
+    if (!folder) return;
+    const files: string[] = [];
+    const pending = [directory];
+    while (pending.length > 0) {
+      const current = pending.pop()!;
+      const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const path = join(current, entry.name);
+        if (ignored(path, folder.path)) continue;
+        if (entry.isDirectory()) pending.push(path);
+        else if (entry.isFile()) files.push(path);
+      }
+    }
+    if (files.length === 0) return;
+    this.watcher.add(files);
+    for (const file of files) this.note(file, 'changed');
   }
 
   private note(path: string, kind: 'changed' | 'removed'): void {

@@ -206,4 +206,20 @@ describe('a library of generated and real photos, indexed with the toy model', (
     assert.ok(!paths(await library.search('pink', { limit: 10 })).includes(pink));
     assert.ok(!library.status().folders.includes(extra));
   });
+
+  test('an unreachable folder (an unplugged drive) keeps its photos until it comes back', async () => {
+    const drive = join(workspace, 'usb-drive');
+    const orange = await paintPhoto(join(drive, 'orange-on-usb.jpg'), 'orange', { seed: 600 });
+    library.addFolder(drive);
+    await library.index();
+    renameSync(drive, `${drive}-unplugged`);
+    const away = await library.index();
+    assert.deepEqual(away.scan.unreachable, [drive]);
+    assert.equal(away.scan.removed, 0);
+    assert.ok(paths(await library.search('orange', { limit: 3 })).includes(orange));
+    renameSync(`${drive}-unplugged`, drive);
+    const back = await library.index();
+    assert.deepEqual([back.scan.added, back.scan.removed, back.index.encoded], [0, 0, 0]);
+    await library.removeFolder(drive);
+  });
 });

@@ -34,11 +34,16 @@ test('a watched library follows photos added, renamed and deleted while it runs'
   const requested = library.encoderStats().imagesRequested;
   const renamed = join(photos, 'crimson.jpg');
   renameSync(dropped, renamed);
-  await waitFor('the rename to be seen', async () => ((await topRed()) === renamed ? true : undefined));
+  const indexedPaths = () => library.status().indexed;
+  await waitFor('the rename to be seen', () =>
+    library.store.photoByPath(renamed)?.status === 'indexed' && !library.store.photoByPath(dropped) ? true : undefined,
+  );
+  assert.equal(await topRed(), renamed);
+  assert.equal(indexedPaths(), 3);
   assert.equal(library.encoderStats().imagesRequested, requested, 'a rename is not encoded again');
 
   rmSync(renamed);
-  await waitFor('the deleted photo to leave search', async () => ((await topRed()) !== renamed ? true : undefined));
-  assert.equal(library.status().indexed, 2);
+  await waitFor('the deleted photo to leave the library', () => (indexedPaths() === 2 ? true : undefined));
+  assert.notEqual(await topRed(), renamed);
   assert.ok(updates.length >= 3);
 });
