@@ -156,7 +156,7 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
   const status = library.status();
   const { index, scan } = summary;
   if (options.json && !options.watch) {
-    const { failures: _failures, skippedFiles: _skipped, ...counts } = status;
+    const { failures, skippedFiles, ...counts } = status;
     process.stdout.write(JSON.stringify({ ...summary, seconds, status: counts }, null, 2) + '\n');
   } else {
     process.stderr.write(
@@ -301,6 +301,16 @@ export function buildProgram(): Command {
       printHits(await library.similar(photo, searchOptions(options)), Boolean(options.json)),
     );
   });
+
+  program
+    .command('rebuild-index')
+    .description('rebuild the search index from the stored embeddings (repairs it and reclaims space)')
+    .action(async (_options, command: Command) => {
+      await withLibrary(command, async (library) => {
+        const count = await library.rebuildSearchIndex();
+        process.stdout.write(`Search index rebuilt: ${count} photos.\n`);
+      });
+    });
 
   program
     .command('status')

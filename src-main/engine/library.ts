@@ -223,6 +223,14 @@ export class Library {
     });
   }
 
+  /**
+   * Recreates the model's search index from the stored embeddings: the repair for a damaged
+   * index, and the way to reclaim the space sqlite-vec keeps after deletions.
+   */
+  rebuildSearchIndex(): Promise<number> {
+    return this.serialised(async () => this.requireAttached().index.rebuild());
+  }
+
   /** Asks a running index to finish the photos in flight and stop; what is done stays done. */
   stopIndexing(): void {
     this.indexer?.stop();

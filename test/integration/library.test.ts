@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, renameSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -221,5 +231,49 @@ describe('a library of generated and real photos, indexed with the toy model', (
     const back = await library.index();
     assert.deepEqual([back.scan.added, back.scan.removed, back.index.encoded], [0, 0, 0]);
     await library.removeFolder(drive);
+  });
+
+  test('the search index rebuilt from stored embeddings answers as before', async () => {
+    const before = await library.search('green + yellow', { limit: 10 });
+    const { index_table: table } = library.db.prepare('SELECT index_table FROM models').get() as {
+      index_table: string;
+    };
+    library.db.exec(`DELETE FROM ${table}`);
+    assert.equal((await library.search('green', { limit: 5 })).length, 0);
+    assert.equal(await library.rebuildSearchIndex(), library.status().indexed);
+    assert.deepEqual(await library.search('green + yellow', { limit: 10 }), before);
+  });
+
+  test('ignore patterns take matching files out of the library at the next scan', async () => {
+    const purple = colourPhotos('purple')[0]!;
+    library.setIgnorePatterns(['purple-*']);
+    await library.index();
+    assert.equal(library.store.photoByPath(purple), undefined);
+    assert.ok(!paths(await library.search('purple', { limit: 20 })).includes(purple));
+    library.setIgnorePatterns([]);
+    const { scan } = await library.index();
+    assert.equal(scan.added, 1);
+    assert.ok(paths(await library.search('purple', { limit: 20 })).includes(purple));
+  });
+
+  test('a new model encodes the library again and search never mixes the two models', async (t) => {
+    const otherModel = join(workspace, 'other-model');
+    cpSync(TOY_MODEL_DIR, otherModel, { recursive: true });
+    const manifestPath = join(otherModel, 'manifest.json');
+    writeFileSync(
+      manifestPath,
+      readFileSync(manifestPath, 'utf8').replace('"id": "toy-clip"', '"id": "toy-clip-copy"'),
+    );
+    const indexed = library.status().indexed;
+    const before = await library.search('red', { limit: 5 });
+    const switched = library.useModel(otherModel);
+    t.after(() => library.useModel(TOY_MODEL_DIR));
+    assert.deepEqual(switched, { changed: true, pending: indexed });
+    assert.equal((await library.search('red', { limit: 5 })).length, 0, 'nothing is searchable before it is encoded');
+    const { index } = await library.index();
+    assert.equal(index.encoded, library.status().indexed);
+    assert.deepEqual(paths(await library.search('red', { limit: 5 })), paths(before));
+    const models = library.db.prepare('SELECT model_id AS id, count(*) AS n FROM embeddings GROUP BY model_id').all();
+    assert.equal(models.length, 2);
   });
 });

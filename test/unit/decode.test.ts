@@ -106,6 +106,17 @@ test('16-bit, greyscale and palette images decode to the same colours as 8-bit R
   }
 });
 
+test('a CMYK JPEG is converted to RGB with its colours intact', async (t) => {
+  const file = join(tempDir(t), 'print.jpg');
+  await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 220, g: 30, b: 30 } } })
+    .toColourspace('cmyk')
+    .jpeg()
+    .toFile(file);
+  assert.equal((await sharp(file).metadata()).space, 'cmyk');
+  const [r, g, b] = meanColour((await decodePhoto(file, CLIP, null)).tensor);
+  assert.ok(r! > 180 && g! < 80 && b! < 80, `expected red, got ${r}, ${g}, ${b}`);
+});
+
 test('an animated GIF is indexed by its first frame', async (t) => {
   const file = join(tempDir(t), 'anim.gif');
   const frames = Buffer.alloc(64 * 128 * 4);
