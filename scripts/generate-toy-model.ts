@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { encodeModel, floatTensor, int64Tensor } from './onnx-graph.js';
 import { TOY_COLOURS, TOY_COLOUR_NAMES, TOY_WORDS } from './toy-palette.js';
 import { bytesToUnicode, vocabFromMerges } from '../src-main/worker/tokenizer.js';
+import { seededRandom } from './seeded-random.js';
 
 /**
  * Writes the toy CLIP model: the input/output contract of a Hugging Face CLIP ONNX export, with a
@@ -26,20 +27,9 @@ const MEAN = [0.48145466, 0.4578275, 0.40821073];
 const STD = [0.26862954, 0.26130258, 0.27577711];
 const OPSET = 17;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Rows of a random orthonormal basis, so embeddings look dense like a real model's. */
 function orthonormalRows(count: number, size: number, seed: number): Float64Array[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const rows: Float64Array[] = [];
   while (rows.length < count) {

@@ -93,7 +93,8 @@ export class Library {
     readonly db: Database,
     private readonly options: LibraryOptions,
   ) {
-    this.layout = dataDirLayout(resolve(options.dataDir));
+    // Canonical, so that a data folder kept inside a library folder is recognised and never scanned.
+    this.layout = dataDirLayout(realpathSync(resolve(options.dataDir)));
     this.store = new LibraryStore(db);
   }
 
@@ -108,7 +109,7 @@ export class Library {
       try {
         library.model = library.attach(loadModelFolder(modelDir));
       } catch (error) {
-        library.modelProblem = `The model at ${modelDir} cannot be loaded (${describeError(error)})`;
+        library.modelProblem = `The model at ${modelDir} cannot be loaded (${describeError(error).replace(/\.$/, '')})`;
       }
     }
     return library;

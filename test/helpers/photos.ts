@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { TOY_COLOURS, TOY_COLOUR_NAMES, type ToyColour } from '../../scripts/toy-palette.js';
+import { seededRandom } from '../../scripts/seeded-random.js';
 
 export interface PaintOptions {
   width?: number;
@@ -13,17 +14,6 @@ export interface PaintOptions {
   accents?: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Paints a photo whose dominant colour is `colour`: a background of it with pixel noise, plus
  * rectangles of other colours covering about a quarter of the frame, like a real subject.
@@ -31,7 +21,7 @@ function mulberry32(seed: number): () => number {
 export async function paintPhoto(path: string, colour: ToyColour, options: PaintOptions = {}): Promise<string> {
   const width = options.width ?? 320;
   const height = options.height ?? 240;
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const base = TOY_COLOURS[colour];
   const pixels = Buffer.alloc(width * height * 3);
   for (let i = 0; i < width * height; i++) {

@@ -33,15 +33,7 @@ export interface PhotoDetails extends PhotoRow {
   hasThumbnail: boolean;
 }
 
-export interface NewPhoto {
-  folderId: number;
-  path: string;
-  size: number;
-  mtimeMs: number;
-  fingerprint: string | null;
-  status: PhotoStatus;
-  reason: string | null;
-}
+export type NewPhoto = Omit<PhotoRow, 'id' | 'crashes'>;
 
 const PHOTO_COLUMNS = `p.id, p.folder_id AS folderId, p.path, p.size, p.mtime_ms AS mtimeMs, p.fingerprint,
   p.status, p.reason, p.crashes`;
