@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir } from '../engine/data-dir.js';
@@ -186,9 +186,15 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
   await watcher.close();
 }
 
+function packageVersion(): string {
+  const manifest = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('shoebox')
     .description('Find your photos by describing them. Everything stays on your machine.')
+    .version(packageVersion(), '-V, --version', 'show the Shoebox version')
     .addOption(
       new Option('--data-dir <dir>', 'where the library database, thumbnails and settings live')
         .env('SHOEBOX_DATA_DIR')
