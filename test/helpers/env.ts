@@ -12,15 +12,22 @@ export const CLI = join(REPO_ROOT, 'bin', 'shoebox.js');
 const SHARED = resolve(REPO_ROOT, '..', 'shared');
 
 /**
- * The read-only data beside the checkout. In CI its absence is a failure; elsewhere the test that
- * needs it is skipped with the reason printed.
+ * A path in the read-only data beside the checkout, or null when it is not there. In CI its
+ * absence is a failure; elsewhere a test that needs it skips with the reason (see `needShared`),
+ * and a test that only uses it for extra cases runs without them.
  */
-export function sharedPath(t: TestContext, ...parts: string[]): string | null {
+export function sharedPath(...parts: string[]): string | null {
   const path = join(SHARED, ...parts);
   if (existsSync(path)) return path;
   if (process.env.CI) throw new Error(`${path} is missing: CI must lay shared/ beside the clone`);
-  t.skip(`${path} is not here`);
   return null;
+}
+
+/** `sharedPath` for a test that cannot run without it: skips (outside CI) with the reason. */
+export function needShared(t: TestContext, ...parts: string[]): string | null {
+  const path = sharedPath(...parts);
+  if (!path) t.skip(`${join(SHARED, ...parts)} is not here`);
+  return path;
 }
 
 export function tempDir(t: { after(fn: () => void): void }, prefix = 'shoebox-test-'): string {

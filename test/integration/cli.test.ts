@@ -27,7 +27,7 @@ test('add, index and search from the command line return the red photos first', 
   for (const [i, colour] of (['blue', 'green', 'yellow', 'white', 'orange'] as const).entries()) {
     await paintPhoto(join(library, `${colour}.jpg`), colour, { seed: 10 + i });
   }
-  const realPhoto = sharedPath(t, 'corpus', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
+  const realPhoto = sharedPath('corpus', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
   if (realPhoto) writeFileSync(join(library, 'real.jpg'), readFileSync(realPhoto));
 
   const base = ['--data-dir', data, ...model];
@@ -61,7 +61,7 @@ test('a folder of broken files indexes with exit 0 and lists each failure with i
   mkdirSync(broken);
   writeFileSync(join(broken, 'empty.jpg'), '');
   writeFileSync(join(broken, 'letter.jpg'), 'Dear Sir,\nthis is text.\n');
-  const corrupted = sharedPath(t, 'corpus', 'exif-samples', 'jpg', 'corrupted.jpg');
+  const corrupted = sharedPath('corpus', 'exif-samples', 'jpg', 'corrupted.jpg');
   if (corrupted) writeFileSync(join(broken, 'corrupted.jpg'), readFileSync(corrupted));
   const base = ['--data-dir', join(root, 'data'), ...model];
   await runCli([...base, 'add', broken]);

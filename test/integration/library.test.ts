@@ -23,9 +23,9 @@ describe('a library of generated and real photos, indexed with the toy model', (
   let fixture: FixtureLibrary;
   let library: Library;
 
-  before(async (t) => {
+  before(async () => {
     workspace = mkdtempSync(join(tmpdir(), 'shoebox-library-'));
-    const corpus = sharedPath(t as never, 'corpus', 'exif-samples');
+    const corpus = sharedPath('corpus', 'exif-samples');
     fixture = await buildFixtureLibrary(join(workspace, 'photos'), corpus);
     library = Library.open({ dataDir: join(workspace, 'data'), indexer: { batchSize: 8 } });
     library.useModel(TOY_MODEL_DIR);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { decodePhoto, DecodeError } from '../../src-main/worker/decode.js';
-import { sharedPath, tempDir } from '../helpers/env.js';
+import { needShared, tempDir } from '../helpers/env.js';
 
 const CLIP = {
   size: 224,
@@ -52,7 +52,7 @@ function meanColour(tensor: Float32Array): number[] {
 }
 
 test('model inputs match the reference preprocessing of real photos, EXIF rotations included', async (t) => {
-  const refs = sharedPath(t, 'clip', 'preprocess-refs');
+  const refs = needShared(t, 'clip', 'preprocess-refs');
   if (!refs) return;
   const index = JSON.parse(readFileSync(join(refs, 'index.json'), 'utf8')) as { image: string; tensor: string }[];
   for (const entry of index) {
@@ -67,7 +67,7 @@ test('model inputs match the reference preprocessing of real photos, EXIF rotati
 });
 
 test('an EXIF-rotated photo reports its displayed dimensions', async (t) => {
-  const photo = sharedPath(t, 'corpus', 'exif-samples', 'jpg', 'orientation', 'portrait_6.jpg');
+  const photo = needShared(t, 'corpus', 'exif-samples', 'jpg', 'orientation', 'portrait_6.jpg');
   if (!photo) return;
   const header = await sharp(photo).metadata();
   const decoded = await decodePhoto(photo, CLIP, null);

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadClipTokenizer } from '../../src-main/worker/tokenizer.js';
-import { TOY_MODEL_DIR, sharedPath } from '../helpers/env.js';
+import { TOY_MODEL_DIR, needShared } from '../helpers/env.js';
 
 test('the CLIP tokenizer reproduces every reference vector from the original merges file', (t) => {
-  const merges = sharedPath(t, 'clip', 'bpe_simple_vocab_16e6.txt.gz');
-  const vectors = sharedPath(t, 'clip', 'tokenizer-vectors.json');
+  const merges = needShared(t, 'clip', 'bpe_simple_vocab_16e6.txt.gz');
+  const vectors = needShared(t, 'clip', 'tokenizer-vectors.json');
   if (!merges || !vectors) return;
   const tokenizer = loadClipTokenizer(merges);
   const cases = JSON.parse(readFileSync(vectors, 'utf8')) as { text: string; ids: number[] }[];
@@ -24,7 +24,7 @@ test('the CLIP tokenizer reproduces every reference vector from the original mer
 });
 
 test('a text longer than the context is cut so that the end token survives', (t) => {
-  const merges = sharedPath(t, 'clip', 'bpe_simple_vocab_16e6.txt.gz');
+  const merges = needShared(t, 'clip', 'bpe_simple_vocab_16e6.txt.gz');
   if (!merges) return;
   const tokenizer = loadClipTokenizer(merges);
   const ids = tokenizer.encodePadded('cat '.repeat(200));
