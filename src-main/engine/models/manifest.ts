@@ -15,9 +15,8 @@ const towerSchema = z.object({
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
 
-export const manifestSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
-  name: z.string().min(1),
+/** Everything about a model except who it is: what a catalogue entry pins and a folder holds. */
+export const modelSpecSchema = z.object({
   description: z.string().optional(),
   /** A test model is never offered to users as a real model. */
   test: z.boolean().default(false),
@@ -26,15 +25,39 @@ export const manifestSchema = z.object({
   /** Per-channel normalisation after scaling to [0, 1]; models trained without it use 0 and 1. */
   mean: triple.default([0, 0, 0]),
   std: triple.default([1, 1, 1]),
+  /** How the photo becomes a square: CLIP's shorter-side resize and centre crop, or SigLIP's squash. */
+  resize: z.enum(['shortest-edge-crop', 'squash']).default('shortest-edge-crop'),
+  /** CLIP's temperature: the logits of zero-shot classification are this times the cosine similarity. */
   logitScale: z.number().positive().default(100),
   tokenizer: z.object({
+    /**
+     * `clip-bpe`: CLIP's byte-level BPE, from `bpe_simple_vocab_16e6.txt(.gz)`, a Hugging Face
+     * `tokenizer.json`, or `vocab.json` with `merges`. `huggingface`: any other `tokenizer.json`
+     * (SentencePiece, WordPiece), read by the Hugging Face tokenizers library.
+     */
+    kind: z.enum(['clip-bpe', 'huggingface']).default('clip-bpe'),
     file: z.string().min(1),
+    merges: z.string().min(1).optional(),
     contextLength: z.number().int().positive().default(77),
     padId: z.number().int().nonnegative().default(0),
+    lowercase: z.boolean().default(false),
   }),
   vision: towerSchema,
-  text: towerSchema.extend({ inputType: z.enum(['int64', 'int32']).default('int64') }),
+  text: towerSchema.extend({
+    inputType: z.enum(['int64', 'int32']).default('int64'),
+    /** Name of the attention-mask input, for graphs that take one. */
+    attentionMask: z.string().min(1).optional(),
+  }),
 });
+
+const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+
+export const manifestSchema = modelSpecSchema.extend({
+  id: modelIdSchema,
+  name: z.string().min(1),
+});
+
+export { modelIdSchema };
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
 
@@ -65,7 +88,8 @@ export function loadModelFolder(dir: string): ModelFolder {
     );
   }
   const manifest = parsed.data;
-  for (const file of [manifest.tokenizer.file, manifest.vision.file, manifest.text.file]) {
+  const files = [manifest.tokenizer.file, manifest.tokenizer.merges, manifest.vision.file, manifest.text.file];
+  for (const file of files.filter((f): f is string => f !== undefined)) {
     if (!existsSync(join(folder, file))) throw new UserError(`The model in ${folder} is missing its file ${file}.`);
   }
   return { dir: folder, manifest };
