@@ -4,6 +4,7 @@ import { loadModelFolder } from '../engine/models/manifest.js';
 import { DecodeError, decodePhoto, type DecodedPhoto } from './decode.js';
 import { ClipEncoder } from './encoder.js';
 import { readPhotoMetadata, type PhotoMetadata } from './metadata.js';
+import { modelInputSpec } from './preprocess.js';
 import {
   thumbnailPathFor,
   type ImageJob,
@@ -85,7 +86,7 @@ class Worker {
   async images(jobs: ImageJob[]): Promise<ImageResult[]> {
     const { encoder, config } = this.ready();
     const { manifest } = encoder.model;
-    const spec = { size: manifest.imageSize, mean: manifest.mean, std: manifest.std };
+    const spec = modelInputSpec(manifest);
     type Decoded =
       | { job: ImageJob; photo: DecodedPhoto; metadata: PhotoMetadata; thumbnail: boolean }
       | { job: ImageJob; reason: string };

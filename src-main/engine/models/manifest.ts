@@ -27,6 +27,8 @@ export const modelSpecSchema = z.object({
   std: triple.default([1, 1, 1]),
   /** How the photo becomes a square: CLIP's shorter-side resize and centre crop, or SigLIP's squash. */
   resize: z.enum(['shortest-edge-crop', 'squash']).default('shortest-edge-crop'),
+  /** The resampling filter the model was trained with (CLIP: bicubic; SigLIP: bilinear). */
+  interpolation: z.enum(['bicubic', 'bilinear']).default('bicubic'),
   /** CLIP's temperature: the logits of zero-shot classification are this times the cosine similarity. */
   logitScale: z.number().positive().default(100),
   tokenizer: z.object({
