@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { Library } from '../src-main/engine/library.js';
 import { loadModelFolder } from '../src-main/engine/models/manifest.js';
 import { decodePhoto } from '../src-main/worker/decode.js';
+import { modelInputSpec } from '../src-main/worker/preprocess.js';
 import { TOY_COLOURS, TOY_COLOUR_NAMES } from './toy-palette.js';
 
 /**
@@ -112,7 +113,7 @@ function rssOf(pid: number): number {
 
 async function decodeOnly(files: string[], concurrency: number, thumbnails: string): Promise<number> {
   const { manifest } = loadModelFolder(MODEL_DIR);
-  const spec = { size: manifest.imageSize, mean: manifest.mean, std: manifest.std };
+  const spec = modelInputSpec(manifest);
   let next = 0;
   const started = performance.now();
   await Promise.all(

@@ -5,11 +5,14 @@ import { defaultDataDir } from '../engine/data-dir.js';
 import { UserError, describeError } from '../engine/errors.js';
 import { Library, type SearchHit, type SearchOptions } from '../engine/library.js';
 import { MANIFEST_FILE } from '../engine/models/manifest.js';
+import { DEVICE_PREFERENCES, type DevicePreference } from '../worker/providers.js';
+import { debugCommand } from './debug.js';
 import { createProgressView } from './progress.js';
 
 interface GlobalOptions {
   dataDir: string;
   model?: string;
+  device?: DevicePreference;
 }
 
 function positiveInteger(value: string): number {
@@ -37,8 +40,12 @@ function dateBound(endOfDay: boolean) {
 }
 
 function openLibrary(options: GlobalOptions): Library {
-  const library = Library.open({ dataDir: options.dataDir });
+  const library = Library.open({
+    dataDir: options.dataDir,
+    onNotice: (message) => process.stderr.write(`shoebox: ${message}\n`),
+  });
   if (options.model) library.useModel(resolveModelDir(options.model, options.dataDir));
+  if (options.device) library.setDevicePreference(options.device);
   return library;
 }
 
@@ -201,6 +208,11 @@ export function buildProgram(): Command {
         .default(defaultDataDir({}), 'the app-data folder the desktop app uses'),
     )
     .option('--model <dir|id>', 'the CLIP model to use: a model folder or an installed model id')
+    .addOption(
+      new Option('--device <device>', 'where the model runs (remembered): auto, gpu or cpu').choices(
+        DEVICE_PREFERENCES,
+      ),
+    )
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -333,6 +345,7 @@ export function buildProgram(): Command {
         }
         const out = [
           `Model: ${status.model ? `${status.model.name} (${status.model.id})` : 'none selected'}`,
+          `Device: ${status.device.preference}${status.device.provider ? `, running on ${status.device.provider}` : ''}`,
           `Folders: ${status.folders.length > 0 ? status.folders.join(', ') : 'none'}`,
           `Photos: ${status.photos} (${status.indexed} indexed, ${status.pending} pending, ${status.failed} failed); ${status.skipped} other files skipped`,
         ];
@@ -341,6 +354,8 @@ export function buildProgram(): Command {
         process.stdout.write(out.join('\n') + '\n');
       });
     });
+
+  program.addCommand(debugCommand());
 
   return program;
 }

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { EncoderClient, type EncoderClientOptions } from '../worker/encoder-client.js';
+import { DEVICE_PREFERENCES, type DevicePreference, type ProviderReport } from '../worker/providers.js';
 import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
 import { thumbnailPathFor } from '../worker/protocol.js';
 import { dataDirLayout, type DataDirLayout } from './data-dir.js';
@@ -29,6 +30,8 @@ export interface LibraryOptions {
   indexer?: Partial<IndexerOptions>;
   /** How long the worker may take before it is presumed hung and restarted. */
   workerTimeouts?: EncoderClientOptions;
+  /** Hears things worth telling the user once, such as a GPU that could not be used. */
+  onNotice?: (message: string) => void;
 }
 
 export interface SearchOptions {
@@ -59,6 +62,8 @@ export interface LibraryStatus {
   failed: number;
   skipped: number;
   model: { id: string; name: string; dir: string } | null;
+  /** The device setting, and the execution provider the model last ran on (null before it first ran). */
+  device: { preference: DevicePreference; provider: string | null; fallbacks: ProviderReport['fallbacks'] };
   folders: string[];
   failures: { path: string; reason: string }[];
   skippedFiles: { path: string; reason: string }[];
@@ -71,6 +76,8 @@ export interface IndexRunSummary {
 
 const SETTING_MODEL_DIR = 'model.dir';
 const SETTING_IGNORE = 'library.ignore';
+const SETTING_DEVICE = 'device.preference';
+const SETTING_PROVIDER = 'device.provider';
 const TEXT_CACHE_IN_MEMORY = 256;
 const TEXT_CACHE_ON_DISK = 2000;
 
@@ -194,6 +201,19 @@ export class Library {
     return { folder, index: VectorIndex.forModel(this.db, folder.manifest.id, folder.manifest.embeddingSize) };
   }
 
+  devicePreference(): DevicePreference {
+    const stored = this.store.getSetting(SETTING_DEVICE);
+    return DEVICE_PREFERENCES.find((preference) => preference === stored) ?? 'auto';
+  }
+
+  /** Chooses where the model runs; the worker restarts with it on its next task. */
+  setDevicePreference(preference: DevicePreference): void {
+    if (preference === this.devicePreference()) return;
+    this.store.setSetting(SETTING_DEVICE, preference);
+    this.encoderClient?.close();
+    this.encoderClient = null;
+  }
+
   // Scanning and indexing -----------------------------------------------------------------------
 
   /** Compares every file with the index (cheap for unchanged files) and records what changed. */
@@ -220,7 +240,10 @@ export class Library {
       const { encoder } = this.requireEncoder();
       const { index } = this.requireAttached();
       this.indexer = new Indexer(this.store, encoder, index, { ...DEFAULT_INDEXER_OPTIONS, ...this.options.indexer });
-      return this.indexer.drain(onProgress).finally(() => (this.indexer = null));
+      return this.indexer.drain(onProgress).finally(() => {
+        this.indexer = null;
+        this.noteProvider();
+      });
     });
   }
 
@@ -323,6 +346,7 @@ export class Library {
       model: this.model
         ? { id: this.model.folder.manifest.id, name: this.model.folder.manifest.name, dir: this.model.folder.dir }
         : null,
+      device: { preference: this.devicePreference(), ...this.lastProvider() },
       folders: this.store.folders().map((folder) => folder.path),
       failures: withReason('failed'),
       skippedFiles: withReason('skipped'),
@@ -418,6 +442,7 @@ export class Library {
       return cached;
     }
     const [vector] = await this.requireEncoder().encoder.encodeTexts([text]);
+    this.noteProvider();
     if (!vector) throw new Error('the text encoder returned nothing');
     this.store.saveTextEmbedding(model.manifest.id, text, vector, TEXT_CACHE_ON_DISK);
     this.remember(key, vector);
@@ -448,11 +473,32 @@ export class Library {
         modelDir: model.dir,
         thumbnailsDir: this.layout.thumbnails,
         threads: this.options.threads ?? 0,
+        device: this.devicePreference(),
         decodeConcurrency: this.options.decodeConcurrency ?? Math.max(2, availableParallelism()),
       },
       this.options.workerTimeouts ?? {},
     );
     return { model, encoder: this.encoderClient };
+  }
+
+  private lastProvider(): { provider: string | null; fallbacks: ProviderReport['fallbacks'] } {
+    const stored = this.store.getSetting(SETTING_PROVIDER);
+    return stored ? (JSON.parse(stored) as ProviderReport) : { provider: null, fallbacks: [] };
+  }
+
+  /** Remembers where the model ran; a change in fallbacks is told once, not on every run. */
+  private noteProvider(): void {
+    const report = this.encoderClient?.provider;
+    if (!report) return;
+    const previous = this.lastProvider();
+    const serialised = JSON.stringify(report);
+    if (serialised === JSON.stringify(previous)) return;
+    this.store.setSetting(SETTING_PROVIDER, serialised);
+    const newFallbacks = report.fallbacks.filter((f) => !previous.fallbacks.some((p) => p.provider === f.provider));
+    if (newFallbacks.length > 0 && this.devicePreference() !== 'cpu') {
+      const passedOver = newFallbacks.map((f) => `${f.provider} (${f.reason})`).join('; ');
+      this.options.onNotice?.(`Could not use ${passedOver}; the model runs on ${report.provider}.`);
+    }
   }
 
   private scanner(): Scanner {

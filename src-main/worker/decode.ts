@@ -93,6 +93,7 @@ export function thumbnailDimensions(width: number, height: number): { width: num
 export function explainSharpError(error: unknown): string {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
   if (/unsupported image format/i.test(message)) return 'not a readable image (unknown or unsupported format)';
+  if (/Input file is missing/i.test(message)) return 'the file does not exist';
   if (/missing or empty|empty input/i.test(message)) return 'the file is empty';
   if (/pixel limit/i.test(message)) return 'the image is too large to decode safely (over 268 megapixels)';
   if (/failOn|premature end|truncated|corrupt|bad huffman|not a jpeg/i.test(message)) {

@@ -1,5 +1,6 @@
 import type { ImageJob, ImageResult, WorkerConfig, WorkerRequest, WorkerResponse } from './protocol.js';
 import type { WorkerChannel, WorkerLauncher } from './host.js';
+import type { ProviderReport } from './providers.js';
 
 /** The worker died (crash, kill, time-out) while the call was in flight. */
 export class WorkerCrashedError extends Error {
@@ -39,6 +40,8 @@ export class EncoderClient {
   /** Photos sent for decoding and encoding since this client was made: what tests and benchmarks count. */
   imagesRequested = 0;
   workerStarts = 0;
+  /** The execution provider the worker reported last. */
+  provider: ProviderReport | null = null;
 
   constructor(
     private readonly launch: WorkerLauncher,
@@ -52,12 +55,14 @@ export class EncoderClient {
     const response = await this.call({ kind: 'images', jobs }, timeout);
     if (response.kind !== 'images') throw new Error(`unexpected worker reply ${response.kind}`);
     this.recentCrashes = 0;
+    this.provider = response.provider ?? this.provider;
     return response.results;
   }
 
   async encodeTexts(texts: string[]): Promise<Float32Array[]> {
     const response = await this.call({ kind: 'texts', texts }, this.options.baseTimeoutMs ?? 60_000);
     if (response.kind !== 'texts') throw new Error(`unexpected worker reply ${response.kind}`);
+    this.provider = response.provider ?? this.provider;
     return response.vectors;
   }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { PhotoMetadata } from './metadata.js';
+import type { DevicePreference, ProviderReport } from './providers.js';
 
 /**
  * Messages between the engine and its worker process. Both ends are our own code, so the types
@@ -10,6 +11,7 @@ export interface WorkerConfig {
   modelDir: string;
   thumbnailsDir: string;
   threads: number;
+  device: DevicePreference;
   /** Concurrent decodes inside the worker. */
   decodeConcurrency: number;
 }
@@ -40,8 +42,8 @@ export type WorkerRequest =
 
 export type WorkerResponse =
   | { id: number; kind: 'configured' }
-  | { id: number; kind: 'images'; results: ImageResult[] }
-  | { id: number; kind: 'texts'; vectors: Float32Array[] }
+  | { id: number; kind: 'images'; results: ImageResult[]; provider: ProviderReport | null }
+  | { id: number; kind: 'texts'; vectors: Float32Array[]; provider: ProviderReport | null }
   | { id: number; kind: 'error'; message: string };
 
 export function thumbnailPathFor(thumbnailsDir: string, fingerprint: string): string {

@@ -13,6 +13,8 @@ export interface ClipTokenizer {
   encode(text: string): number[];
   /** Start token, ids, end token, truncated so the end token survives, padded to `contextLength`. */
   encodePadded(text: string): number[];
+  /** As `encodePadded`, also saying how many ids are real tokens (the rest is padding). */
+  encodeWithLength(text: string): { ids: number[]; length: number };
 }
 
 export interface ClipTokenizerOptions {
@@ -112,16 +114,15 @@ export function createClipTokenizer(
     return ids;
   }
 
-  return {
-    contextLength,
-    encode,
-    encodePadded(text) {
-      const body = encode(text).slice(0, contextLength - 2);
-      const ids = [startId, ...body, endId];
-      while (ids.length < contextLength) ids.push(padId);
-      return ids;
-    },
-  };
+  function encodeWithLength(text: string): { ids: number[]; length: number } {
+    const body = encode(text).slice(0, contextLength - 2);
+    const ids = [startId, ...body, endId];
+    const length = ids.length;
+    while (ids.length < contextLength) ids.push(padId);
+    return { ids, length };
+  }
+
+  return { contextLength, encode, encodeWithLength, encodePadded: (text) => encodeWithLength(text).ids };
 }
 
 function clean(text: string): string {

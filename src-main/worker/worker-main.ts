@@ -5,6 +5,7 @@ import { DecodeError, decodePhoto, type DecodedPhoto } from './decode.js';
 import { ClipEncoder } from './encoder.js';
 import { readPhotoMetadata, type PhotoMetadata } from './metadata.js';
 import { modelInputSpec } from './preprocess.js';
+import type { ProviderReport } from './providers.js';
 import {
   thumbnailPathFor,
   type ImageJob,
@@ -79,7 +80,10 @@ class Worker {
 
   configure(config: WorkerConfig): void {
     this.config = config;
-    this.encoder = new ClipEncoder(loadModelFolder(config.modelDir), { threads: config.threads });
+    this.encoder = new ClipEncoder(loadModelFolder(config.modelDir), {
+      threads: config.threads,
+      device: config.device,
+    });
     sharp.cache(false);
   }
 
@@ -126,6 +130,10 @@ class Worker {
     return this.runModel(() => encoder.encodeTexts(texts));
   }
 
+  provider(): ProviderReport | null {
+    return this.encoder?.report() ?? null;
+  }
+
   private runModel<T>(task: () => Promise<T>): Promise<T> {
     const run = this.modelQueue.then(task, task);
     this.modelQueue = run.catch(() => undefined);
@@ -149,10 +157,20 @@ port.listen((request) => {
           port.post({ id: request.id, kind: 'configured' });
           break;
         case 'images':
-          port.post({ id: request.id, kind: 'images', results: await worker.images(request.jobs) });
+          port.post({
+            id: request.id,
+            kind: 'images',
+            results: await worker.images(request.jobs),
+            provider: worker.provider(),
+          });
           break;
         case 'texts':
-          port.post({ id: request.id, kind: 'texts', vectors: await worker.texts(request.texts) });
+          port.post({
+            id: request.id,
+            kind: 'texts',
+            vectors: await worker.texts(request.texts),
+            provider: worker.provider(),
+          });
           break;
         default:
           throw new Error(`unknown request ${JSON.stringify(request)}`);

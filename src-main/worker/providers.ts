@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** What the user asked for: the best available, a GPU if there is one, or the CPU only. */
+export type DevicePreference = 'auto' | 'gpu' | 'cpu';
+
+export const DEVICE_PREFERENCES: readonly DevicePreference[] = ['auto', 'gpu', 'cpu'];
+
+/**
+ * onnxruntime execution providers to try, best first, CPU always last. CUDA only when its provider
+ * library was installed (`npm install --onnxruntime-node-install=cuda12`); DirectML on Windows and
+ * CoreML on macOS ship with onnxruntime-node; WebGPU (bundled since 1.30) is the cross-vendor GPU
+ * path everywhere.
+ */
+export function providerCandidates(
+  preference: DevicePreference,
+  platform: NodeJS.Platform = process.platform,
+  cudaInstalled: boolean = cudaProviderInstalled(),
+): string[] {
+  if (preference === 'cpu') return ['cpu'];
+  const gpu: string[] = [];
+  if (cudaInstalled && (platform === 'linux' || platform === 'win32')) gpu.push('cuda');
+  if (platform === 'win32') gpu.push('dml');
+  if (platform === 'darwin') gpu.push('coreml');
+  gpu.push('webgpu');
+  return [...gpu, 'cpu'];
+}
+
+export function cudaProviderInstalled(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const packageRoot = dirname(require.resolve('onnxruntime-node/package.json'));
+    const library =
+      process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(packageRoot, 'bin', 'napi-v6', process.platform, process.arch, library));
+  } catch {
+    return false;
+  }
+}
+
+/** Which provider runs the model, and the ones that were tried first and why they were passed over. */
+export interface ProviderReport {
+  provider: string;
+  fallbacks: { provider: string; reason: string }[];
+}
