@@ -61,7 +61,10 @@ export interface LibraryStatus {
   pending: number;
   failed: number;
   skipped: number;
+  /** The model search uses. */
   model: { id: string; name: string; dir: string } | null;
+  /** A model being prepared in the background: it takes over when the pending photos are encoded. */
+  nextModel: { id: string; name: string; dir: string } | null;
   /** The device setting, and the execution provider the model last ran on (null before it first ran). */
   device: { preference: DevicePreference; provider: string | null; fallbacks: ProviderReport['fallbacks'] };
   folders: string[];
@@ -75,6 +78,12 @@ export interface IndexRunSummary {
 }
 
 const SETTING_MODEL_DIR = 'model.dir';
+const SETTING_NEXT_MODEL_DIR = 'model.next.dir';
+
+interface AttachedModel {
+  folder: ModelFolder;
+  index: VectorIndex;
+}
 const SETTING_IGNORE = 'library.ignore';
 const SETTING_DEVICE = 'device.preference';
 const SETTING_PROVIDER = 'device.provider';
@@ -88,10 +97,13 @@ const TEXT_CACHE_ON_DISK = 2000;
 export class Library {
   readonly layout: DataDirLayout;
   readonly store: LibraryStore;
-  private model: { folder: ModelFolder; index: VectorIndex } | null = null;
+  private model: AttachedModel | null = null;
   /** Why the remembered model could not be loaded, if it could not. */
   private modelProblem: string | null = null;
-  private encoderClient: EncoderClient | null = null;
+  /** The model being prepared: photos are encoded for it while search goes on with `model`. */
+  private nextModel: AttachedModel | null = null;
+  /** One worker per model in use: during a switch, indexing and search run different models. */
+  private readonly encoders = new Map<string, EncoderClient>();
   private readonly textCache = new Map<string, Float32Array>();
   private exclusive: Promise<unknown> = Promise.resolve();
   private indexer: Indexer | null = null;
@@ -119,12 +131,13 @@ export class Library {
         library.modelProblem = `The model at ${modelDir} cannot be loaded (${describeError(error).replace(/\.$/, '')})`;
       }
     }
+    const nextDir = library.store.getSetting(SETTING_NEXT_MODEL_DIR);
+    if (nextDir && existsSync(nextDir)) library.nextModel = library.attach(loadModelFolder(nextDir));
     return library;
   }
 
   close(): void {
-    this.encoderClient?.close();
-    this.encoderClient = null;
+    this.closeEncoders();
     this.db.close();
   }
 
@@ -177,24 +190,52 @@ export class Library {
     return this.model?.folder ?? null;
   }
 
-  /** Makes a model folder the library's model. Photos it has not encoded become pending. */
+  /** The model photos are being encoded for, while search still uses the active one. */
+  pendingModel(): ModelFolder | null {
+    return this.nextModel?.folder ?? null;
+  }
+
+  /**
+   * Chooses the library's model. The first model becomes active at once. Another model is
+   * prepared in the background: indexing encodes the photos for it while search keeps using the
+   * active model's index, and it takes over when every photo is encoded. Choosing the active
+   * model again cancels a switch in progress.
+   */
   useModel(dir: string): { changed: boolean; pending: number } {
-    const next = loadModelFolder(dir);
-    const current = this.model?.folder;
-    if (current && current.manifest.id === next.manifest.id && current.dir === next.dir) {
-      return { changed: false, pending: 0 };
-    }
-    const attached = this.attach(next);
+    const chosen = loadModelFolder(dir);
+    const same = (model: AttachedModel | null) =>
+      model !== null && model.folder.manifest.id === chosen.manifest.id && model.folder.dir === chosen.dir;
+    if ((same(this.model) && !this.nextModel) || same(this.nextModel)) return { changed: false, pending: 0 };
+    const attached = this.attach(chosen);
+    const switching = this.model !== null && !same(this.model);
     const pending = this.store.transaction(() => {
-      this.store.setSetting(SETTING_MODEL_DIR, next.dir);
-      return this.store.markUnencodedPending(next.manifest.id);
+      this.store.setSetting(switching ? SETTING_NEXT_MODEL_DIR : SETTING_MODEL_DIR, chosen.dir);
+      if (!switching) this.store.setSetting(SETTING_NEXT_MODEL_DIR, null);
+      return this.store.markUnencodedPending(chosen.manifest.id);
     });
-    this.encoderClient?.close();
-    this.encoderClient = null;
+    if (switching) {
+      this.nextModel = attached;
+    } else {
+      this.model = attached;
+      this.nextModel = null;
+      this.modelProblem = null;
+    }
     this.textCache.clear();
-    this.model = attached;
-    this.modelProblem = null;
+    if (pending === 0) this.promoteNextModel();
     return { changed: true, pending };
+  }
+
+  /** The prepared model takes over once no photo waits to be encoded for it. */
+  private promoteNextModel(): void {
+    if (!this.nextModel || this.store.countPending() > 0) return;
+    this.store.transaction(() => {
+      this.store.setSetting(SETTING_MODEL_DIR, this.nextModel!.folder.dir);
+      this.store.setSetting(SETTING_NEXT_MODEL_DIR, null);
+    });
+    this.model = this.nextModel;
+    this.nextModel = null;
+    this.modelProblem = null;
+    this.textCache.clear();
   }
 
   private attach(folder: ModelFolder): { folder: ModelFolder; index: VectorIndex } {
@@ -210,8 +251,7 @@ export class Library {
   setDevicePreference(preference: DevicePreference): void {
     if (preference === this.devicePreference()) return;
     this.store.setSetting(SETTING_DEVICE, preference);
-    this.encoderClient?.close();
-    this.encoderClient = null;
+    this.closeEncoders();
   }
 
   // Scanning and indexing -----------------------------------------------------------------------
@@ -236,14 +276,20 @@ export class Library {
 
   /** Encodes every pending photo. */
   drain(onProgress?: (progress: IndexProgress) => void): Promise<IndexProgress> {
-    return this.serialised(() => {
-      const { encoder } = this.requireEncoder();
-      const { index } = this.requireAttached();
-      this.indexer = new Indexer(this.store, encoder, index, { ...DEFAULT_INDEXER_OPTIONS, ...this.options.indexer });
-      return this.indexer.drain(onProgress).finally(() => {
-        this.indexer = null;
-        this.noteProvider();
+    return this.serialised(async () => {
+      const target = this.nextModel ?? this.requireAttached();
+      const encoder = this.encoderFor(target.folder);
+      this.indexer = new Indexer(this.store, encoder, target.index, {
+        ...DEFAULT_INDEXER_OPTIONS,
+        ...this.options.indexer,
       });
+      try {
+        return await this.indexer.drain(onProgress);
+      } finally {
+        this.indexer = null;
+        this.noteProvider(encoder);
+        this.promoteNextModel();
+      }
     });
   }
 
@@ -343,9 +389,8 @@ export class Library {
       files: counts.indexed + counts.pending + counts.failed + counts.skipped,
       photos: counts.indexed + counts.pending + counts.failed,
       ...counts,
-      model: this.model
-        ? { id: this.model.folder.manifest.id, name: this.model.folder.manifest.name, dir: this.model.folder.dir }
-        : null,
+      model: describeModel(this.model),
+      nextModel: describeModel(this.nextModel),
       device: { preference: this.devicePreference(), ...this.lastProvider() },
       folders: this.store.folders().map((folder) => folder.path),
       failures: withReason('failed'),
@@ -356,8 +401,8 @@ export class Library {
   /** Encoder statistics, for tests and benchmarks. */
   encoderStats(): { imagesRequested: number; workerStarts: number } {
     return {
-      imagesRequested: this.encoderClient?.imagesRequested ?? 0,
-      workerStarts: this.encoderClient?.workerStarts ?? 0,
+      imagesRequested: [...this.encoders.values()].reduce((sum, client) => sum + client.imagesRequested, 0),
+      workerStarts: [...this.encoders.values()].reduce((sum, client) => sum + client.workerStarts, 0),
     };
   }
 
@@ -428,8 +473,7 @@ export class Library {
       const stored = this.store.photoEmbedding(photoId, model.manifest.id);
       if (stored) return stored;
     }
-    const { encoder } = this.requireEncoder();
-    const [result] = await encoder.encodeImages([{ key: 0, path, fingerprint: null }]);
+    const [result] = await this.encoderFor(model).encodeImages([{ key: 0, path, fingerprint: null }]);
     if (!result?.ok) throw new UserError(`${path} cannot be used as a query photo: ${result?.reason ?? 'no result'}.`);
     return result.vector;
   }
@@ -441,8 +485,9 @@ export class Library {
       this.remember(key, cached);
       return cached;
     }
-    const [vector] = await this.requireEncoder().encoder.encodeTexts([text]);
-    this.noteProvider();
+    const encoder = this.encoderFor(model);
+    const [vector] = await encoder.encodeTexts([text]);
+    this.noteProvider(encoder);
     if (!vector) throw new Error('the text encoder returned nothing');
     this.store.saveTextEmbedding(model.manifest.id, text, vector, TEXT_CACHE_ON_DISK);
     this.remember(key, vector);
@@ -465,9 +510,10 @@ export class Library {
     throw new UserError('No model is selected: choose one with --model <folder>.');
   }
 
-  private requireEncoder(): { model: ModelFolder; encoder: EncoderClient } {
-    const model = this.requireModel();
-    this.encoderClient ??= new EncoderClient(
+  private encoderFor(model: ModelFolder): EncoderClient {
+    const existing = this.encoders.get(model.dir);
+    if (existing) return existing;
+    const client = new EncoderClient(
       this.options.launchWorker ?? launchNodeWorker,
       {
         modelDir: model.dir,
@@ -478,7 +524,13 @@ export class Library {
       },
       this.options.workerTimeouts ?? {},
     );
-    return { model, encoder: this.encoderClient };
+    this.encoders.set(model.dir, client);
+    return client;
+  }
+
+  private closeEncoders(): void {
+    for (const client of this.encoders.values()) client.close();
+    this.encoders.clear();
   }
 
   private lastProvider(): { provider: string | null; fallbacks: ProviderReport['fallbacks'] } {
@@ -487,8 +539,8 @@ export class Library {
   }
 
   /** Remembers where the model ran; a change in fallbacks is told once, not on every run. */
-  private noteProvider(): void {
-    const report = this.encoderClient?.provider;
+  private noteProvider(encoder: EncoderClient): void {
+    const report = encoder.provider;
     if (!report) return;
     const previous = this.lastProvider();
     const serialised = JSON.stringify(report);
@@ -524,6 +576,10 @@ export class Library {
       ),
     );
   }
+}
+
+function describeModel(model: AttachedModel | null): { id: string; name: string; dir: string } | null {
+  return model ? { id: model.folder.manifest.id, name: model.folder.manifest.name, dir: model.folder.dir } : null;
 }
 
 function canonicalFolder(path: string): string {

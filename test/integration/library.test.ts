@@ -256,7 +256,7 @@ describe('a library of generated and real photos, indexed with the toy model', (
     assert.ok(paths(await library.search('purple', { limit: 20 })).includes(purple));
   });
 
-  test('a new model encodes the library again and search never mixes the two models', async (t) => {
+  test('a new model is prepared in the background while search keeps using the current one', async (t) => {
     const otherModel = join(workspace, 'other-model');
     cpSync(TOY_MODEL_DIR, otherModel, { recursive: true });
     const manifestPath = join(otherModel, 'manifest.json');
@@ -269,11 +269,17 @@ describe('a library of generated and real photos, indexed with the toy model', (
     const switched = library.useModel(otherModel);
     t.after(() => library.useModel(TOY_MODEL_DIR));
     assert.deepEqual(switched, { changed: true, pending: indexed });
-    assert.equal((await library.search('red', { limit: 5 })).length, 0, 'nothing is searchable before it is encoded');
+    assert.equal(library.status().model?.id, 'toy-clip');
+    assert.equal(library.status().nextModel?.id, 'toy-clip-copy');
+    assert.deepEqual(await library.search('red', { limit: 5 }), before, 'search still answers from the current model');
+
     const { index } = await library.index();
-    assert.equal(index.encoded, library.status().indexed);
+    assert.equal(index.encoded, indexed);
+    const status = library.status();
+    assert.equal(status.model?.id, 'toy-clip-copy', 'the new model took over once every photo was encoded');
+    assert.equal(status.nextModel, null);
     assert.deepEqual(paths(await library.search('red', { limit: 5 })), paths(before));
-    const models = library.db.prepare('SELECT model_id AS id, count(*) AS n FROM embeddings GROUP BY model_id').all();
-    assert.equal(models.length, 2);
+    const models = library.db.prepare('SELECT model_id AS id FROM embeddings GROUP BY model_id').all();
+    assert.equal(models.length, 2, 'each embedding is tagged with its model');
   });
 });
