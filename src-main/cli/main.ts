@@ -7,6 +7,7 @@ import { Library, type SearchHit, type SearchOptions } from '../engine/library.j
 import { MANIFEST_FILE } from '../engine/models/manifest.js';
 import { DEVICE_PREFERENCES, type DevicePreference } from '../worker/providers.js';
 import { debugCommand } from './debug.js';
+import { modelsCommand } from './models.js';
 import { createProgressView } from './progress.js';
 
 interface GlobalOptions {
@@ -355,6 +356,9 @@ export function buildProgram(): Command {
       });
     });
 
+  program.addCommand(
+    modelsCommand({ dataDir: (command) => command.optsWithGlobals<GlobalOptions>().dataDir, withLibrary }),
+  );
   program.addCommand(debugCommand());
 
   return program;

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../errors.js';
 import type { CatalogueEntry, PinnedFile } from './catalogue.js';
@@ -292,21 +292,28 @@ export async function installCatalogueModel(
   loadModelFolder(staging);
   options.signal?.throwIfAborted();
 
-  // Move any earlier install aside, put the new one in its place, then delete the old one; if the
-  // second move fails, the old one goes back. (Node has no atomic exchange of two folders.)
-  const previous = join(stagingRoot, `.replaced-${entry.id}`);
+  await replaceFolder(staging, target);
+  await rmdir(stagingRoot).catch(() => undefined); // only when no other model is being staged
+  return target;
+}
+
+/**
+ * Puts a finished folder where an installed model lives. Any earlier install is moved aside, the
+ * new one put in its place, then the old one deleted; if the second move fails, the old one goes
+ * back. (Node has no atomic exchange of two folders.)
+ */
+export async function replaceFolder(finished: string, target: string): Promise<void> {
+  const previous = join(dirname(finished), `.replaced-${basename(target)}`);
   await rm(previous, { recursive: true, force: true });
   const hadPrevious = existsSync(target);
   if (hadPrevious) await rename(target, previous);
   try {
-    await rename(staging, target);
+    await rename(finished, target);
   } catch (error) {
     if (hadPrevious) await rename(previous, target).catch(() => undefined);
     throw error;
   }
   if (hadPrevious) await rm(previous, { recursive: true, force: true });
-  await rmdir(stagingRoot).catch(() => undefined); // only when no other model is being staged
-  return target;
 }
 
 /**
