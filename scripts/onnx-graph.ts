@@ -3,7 +3,19 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** Just enough of ONNX's protobuf schema to write small inference graphs deterministically. */
-export type Attribute = number | number[] | string;
+export type Attribute = number | number[] | string | FloatAttribute;
+
+/**
+ * A FLOAT attribute whatever its value. A plain number is written as INT when it is a whole number,
+ * which an op expecting a float (LayerNormalization's epsilon, LeakyRelu's alpha) would reject.
+ */
+export interface FloatAttribute {
+  float: number;
+}
+
+export function float(value: number): FloatAttribute {
+  return { float: value };
+}
 
 export interface NodeSpec {
   op: string;
@@ -54,6 +66,7 @@ function attribute(name: string, value: Attribute): onnxProto.onnx.IAttributePro
   const { AttributeType } = onnx.AttributeProto;
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
+  if (typeof value === 'object') return { name, type: AttributeType.FLOAT, f: value.float };
   return Number.isInteger(value)
     ? { name, type: AttributeType.INT, i: value }
     : { name, type: AttributeType.FLOAT, f: value };

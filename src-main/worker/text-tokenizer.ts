@@ -36,10 +36,17 @@ export function loadTextTokenizer(modelDir: string, spec: TokenizerSpec): TextTo
     };
   }
   const tokenizer = loadHuggingFaceTokenizer(file);
+  const specialIds = new Set(tokenizer.get_added_tokens_decoder().keys());
   return {
     contextLength,
     tokenize(text) {
-      const ids = tokenizer.encode(prepare(text)).ids.slice(0, contextLength);
+      const encoded = tokenizer.encode(prepare(text)).ids;
+      // A long text is cut, but a closing special token (SigLIP's <eos>) stays at the end.
+      const last = encoded.at(-1);
+      const ids =
+        encoded.length > contextLength && last !== undefined && specialIds.has(last)
+          ? [...encoded.slice(0, contextLength - 1), last]
+          : encoded.slice(0, contextLength);
       const attentionMask = ids.map(() => 1);
       while (ids.length < contextLength) {
         ids.push(padId);
