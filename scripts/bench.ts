@@ -274,8 +274,9 @@ async function main(): Promise<void> {
       cores: availableParallelism(),
       settings: { batch: BATCH, threads: THREADS, decodeConcurrency: DECODE_CONCURRENCY, device: DEVICE },
     };
-    if (options.only !== 'toy') result.clip = await clipSection(files, work);
+    // The toy section first: its engine memory is then measured before any model is loaded here.
     if (options.only !== 'clip') result.toy = await toySection(files, work);
+    if (options.only !== 'toy') result.clip = await clipSection(files, work);
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
     rmSync(work, { recursive: true, force: true });
