@@ -76,7 +76,9 @@ async function photoLibrary(): Promise<string[]> {
         .blur(0.8)
         .raw()
         .toBuffer();
-      const colour = { create: { width: WIDTH, height: HEIGHT, channels: 4 as const, background: { r, g, b, alpha: 0.7 } } };
+      const colour = {
+        create: { width: WIDTH, height: HEIGHT, channels: 4 as const, background: { r, g, b, alpha: 0.7 } },
+      };
       bases.push(
         await sharp(texture, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
           .composite([{ input: colour }])
@@ -87,7 +89,10 @@ async function photoLibrary(): Promise<string[]> {
     // Distinct files (distinct fingerprints), each a full decode: the same pixels, a different tail.
     for (let i = 0; i < PHOTOS; i++) {
       const tail = Buffer.from(`bench-${i}`);
-      writeFileSync(join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`), Buffer.concat([bases[i % DISTINCT_IMAGES]!, tail]));
+      writeFileSync(
+        join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`),
+        Buffer.concat([bases[i % DISTINCT_IMAGES]!, tail]),
+      );
     }
   }
   return readdirSync(dir)
@@ -113,7 +118,10 @@ class MemorySampler {
 
   sample(): void {
     this.peakMain = Math.max(this.peakMain, process.memoryUsage.rss());
-    this.peakChildren = Math.max(this.peakChildren, childPids(process.pid).reduce((sum, pid) => sum + rssOf(pid), 0));
+    this.peakChildren = Math.max(
+      this.peakChildren,
+      childPids(process.pid).reduce((sum, pid) => sum + rssOf(pid), 0),
+    );
   }
 
   stop(): { engineMiB: number; workerMiB: number } {
@@ -162,10 +170,13 @@ async function decodeOnly(files: string[], model: ModelFolder, thumbnails: strin
 async function modelOnly(encoder: ClipEncoder, count: number): Promise<number> {
   const size = encoder.model.manifest.imageSize;
   const random = seededRandom(7);
-  const tensors = Array.from({ length: BATCH }, () => Float32Array.from({ length: 3 * size * size }, () => random() * 4 - 2));
+  const tensors = Array.from({ length: BATCH }, () =>
+    Float32Array.from({ length: 3 * size * size }, () => random() * 4 - 2),
+  );
   await encoder.encodeImages(tensors);
   const started = performance.now();
-  for (let done = 0; done < count; done += BATCH) await encoder.encodeImages(tensors.slice(0, Math.min(BATCH, count - done)));
+  for (let done = 0; done < count; done += BATCH)
+    await encoder.encodeImages(tensors.slice(0, Math.min(BATCH, count - done)));
   return count / ((performance.now() - started) / 1000);
 }
 
@@ -194,14 +205,23 @@ async function indexThroughput(
     const rescanStarted = performance.now();
     await library.index();
     const rescanSeconds = (performance.now() - rescanStarted) / 1000;
-    return { photosPerSecond: first.index.encoded / seconds, encoded: first.index.encoded, seconds, rescanSeconds, peakRss };
+    return {
+      photosPerSecond: first.index.encoded / seconds,
+      encoded: first.index.encoded,
+      seconds,
+      rescanSeconds,
+      peakRss,
+    };
   } finally {
     library.close();
   }
 }
 
 async function textLatency(encoder: ClipEncoder): Promise<{ p50Ms: number; p95Ms: number }> {
-  const queries = Array.from({ length: 60 }, (_, i) => `a photo of ${i} dogs playing on a beach at sunset, number ${i * 7}`);
+  const queries = Array.from(
+    { length: 60 },
+    (_, i) => `a photo of ${i} dogs playing on a beach at sunset, number ${i * 7}`,
+  );
   await encoder.encodeTexts(['warm up']);
   const times: number[] = [];
   for (const query of queries) {
