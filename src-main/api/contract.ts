@@ -1,0 +1,195 @@
+import { z } from 'zod';
+
+/**
+ * Shoebox's one API: what the renderer may ask of the engine, and the events the engine sends.
+ * Two transports carry it (Electron IPC through the preload, HTTP + WebSocket in browser mode);
+ * both validate every input with these schemas before the engine sees it. The renderer imports
+ * this module for its types only (`import type`), so zod never reaches the renderer bundle.
+ *
+ * The renderer never sends a file path to be read: photos are named by id, and their pixels are
+ * fetched from the transport's media URLs, which resolve ids to files inside the library folders.
+ */
+
+const photoId = z.number().int().positive();
+const limit = z.number().int().min(1).max(1000);
+const path = z.string().min(1).max(4096);
+
+export const requestSchemas = {
+  status: z.object({}).strict(),
+  failures: z.object({}).strict(),
+  timeline: z.object({}).strict(),
+  search: z
+    .object({
+      query: z.string().trim().min(1).max(2000),
+      limit: limit.default(100),
+      offset: z.number().int().min(0).max(4000).default(0),
+      folders: z.array(path).max(50).optional(),
+      takenFrom: z.number().finite().optional(),
+      takenTo: z.number().finite().optional(),
+    })
+    .strict(),
+  similar: z.object({ photoId, limit: limit.default(60) }).strict(),
+  photo: z.object({ photoId }).strict(),
+  addFolder: z.object({ path }).strict(),
+  removeFolder: z.object({ path }).strict(),
+  setIgnorePatterns: z.object({ patterns: z.array(z.string().min(1).max(500)).max(200) }).strict(),
+  models: z.object({}).strict(),
+  downloadModel: z.object({ id: z.string().min(1).max(200) }).strict(),
+  useModel: z.object({ id: z.string().min(1).max(200) }).strict(),
+  importModel: z.object({ path }).strict(),
+  settings: z.object({}).strict(),
+  updateSettings: z
+    .object({
+      theme: z.enum(['light', 'dark', 'system']).optional(),
+      device: z.enum(['auto', 'gpu', 'cpu']).optional(),
+    })
+    .strict(),
+  showInFolder: z.object({ photoId }).strict(),
+} as const;
+
+export type MethodName = keyof typeof requestSchemas;
+export type RequestOf<M extends MethodName> = z.input<(typeof requestSchemas)[M]>;
+export type ParsedRequestOf<M extends MethodName> = z.output<(typeof requestSchemas)[M]>;
+
+export const METHOD_NAMES = Object.keys(requestSchemas) as MethodName[];
+
+export interface ModelSummary {
+  id: string;
+  name: string;
+}
+
+export interface IndexingState {
+  phase: 'idle' | 'scanning' | 'indexing' | 'watching';
+  /** Photos finished in this run, and the run's total (done + still pending). */
+  done: number;
+  total: number;
+  photosPerSecond: number;
+  etaSeconds: number | null;
+  currentFolder: string | null;
+  /** Why indexing cannot run (no model, no folders), when it cannot. */
+  blocked: string | null;
+}
+
+export interface Status {
+  photos: number;
+  indexed: number;
+  pending: number;
+  failed: number;
+  skipped: number;
+  folders: string[];
+  ignorePatterns: string[];
+  model: ModelSummary | null;
+  nextModel: ModelSummary | null;
+  device: { preference: 'auto' | 'gpu' | 'cpu'; provider: string | null };
+  indexing: IndexingState;
+}
+
+export interface Failure {
+  photoId: number;
+  path: string;
+  name: string;
+  reason: string;
+}
+
+/** Every indexed photo, newest first: parallel arrays, compact enough for 100 000 photos. */
+export interface Timeline {
+  ids: number[];
+  /** File names, for alt text and labels. */
+  names: string[];
+  takenAt: number[];
+  /** Width / height as displayed; 1 when unknown. */
+  aspect: number[];
+}
+
+export interface Hit {
+  photoId: number;
+  name: string;
+  score: number;
+  takenAt: number;
+  width: number | null;
+  height: number | null;
+}
+
+export interface PhotoInfo {
+  photoId: number;
+  name: string;
+  path: string;
+  folder: string;
+  width: number | null;
+  height: number | null;
+  takenAt: number;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  sizeBytes: number;
+}
+
+export interface ModelChoice {
+  id: string;
+  name: string;
+  summary: string;
+  bytes: number;
+  languages: string;
+  licence: string;
+  recommended: boolean;
+  installed: boolean;
+  active: boolean;
+  preparing: boolean;
+}
+
+export interface Settings {
+  theme: 'light' | 'dark' | 'system';
+  device: 'auto' | 'gpu' | 'cpu';
+}
+
+/** What each method answers. */
+export interface Responses {
+  status: Status;
+  failures: Failure[];
+  timeline: Timeline;
+  search: { hits: Hit[] };
+  similar: { hits: Hit[] };
+  photo: PhotoInfo;
+  addFolder: Status;
+  removeFolder: Status;
+  setIgnorePatterns: Status;
+  models: { models: ModelChoice[]; downloading: ModelDownload | null };
+  downloadModel: { started: boolean };
+  useModel: Status;
+  importModel: Status;
+  settings: Settings;
+  updateSettings: Settings;
+  showInFolder: { shown: boolean };
+}
+
+export interface ModelDownload {
+  id: string;
+  receivedBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  state: 'downloading' | 'done' | 'failed';
+  error: string | null;
+}
+
+/** Pushed by the engine. */
+export type ApiEvent =
+  | { type: 'indexing'; state: IndexingState }
+  | { type: 'library-changed' }
+  | { type: 'model-download'; download: ModelDownload }
+  | { type: 'notice'; message: string };
+
+/** A failure the user can act on: the message is one sentence for the UI. */
+export interface ApiError {
+  error: string;
+}
+
+/** What the renderer holds, whichever transport carries it. */
+export interface ShoeboxApi {
+  readonly platform: 'desktop' | 'browser';
+  call<M extends MethodName>(method: M, request: RequestOf<M>, signal?: AbortSignal): Promise<Responses[M]>;
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+  thumbnailUrl(photoId: number): string;
+  photoUrl(photoId: number): string;
+}
