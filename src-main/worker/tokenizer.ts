@@ -165,7 +165,23 @@ export function loadClipTokenizerFromJson(file: string, options?: ClipTokenizerO
   return createClipTokenizer(vocab, merges, options);
 }
 
-export function loadClipTokenizer(file: string, options?: ClipTokenizerOptions): ClipTokenizer {
+/** Loads a GPT-2 style pair: `vocab.json` (symbol → id) and `merges.txt` (a version line, then merges). */
+export function loadClipTokenizerFromVocab(
+  vocabFile: string,
+  mergesFile: string,
+  options?: ClipTokenizerOptions,
+): ClipTokenizer {
+  const vocab = new Map(Object.entries(JSON.parse(readFileSync(vocabFile, 'utf8')) as Record<string, number>));
+  const merges = readFileSync(mergesFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0 && !line.startsWith('#version'))
+    .map(parseMergeLine);
+  return createClipTokenizer(vocab, merges, options);
+}
+
+/** The CLIP tokenizer from whichever files a model ships: merges (.txt/.gz), tokenizer.json, or vocab.json + merges. */
+export function loadClipTokenizer(file: string, options?: ClipTokenizerOptions & { merges?: string }): ClipTokenizer {
+  if (options?.merges) return loadClipTokenizerFromVocab(file, options.merges, options);
   return file.endsWith('.json') ? loadClipTokenizerFromJson(file, options) : loadClipTokenizerFromMerges(file, options);
 }
 
