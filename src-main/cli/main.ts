@@ -9,6 +9,8 @@ import { DEVICE_PREFERENCES, type DevicePreference } from '../worker/providers.j
 import { debugCommand } from './debug.js';
 import { modelsCommand } from './models.js';
 import { createProgressView } from './progress.js';
+import { startBrowserServer, type BrowserServer } from '../api/http-server.js';
+import { ShoeboxService } from '../api/service.js';
 
 interface GlobalOptions {
   dataDir: string;
@@ -354,6 +356,30 @@ export function buildProgram(): Command {
           out.push('', 'Failed:', ...status.failures.map((f) => `  ${f.path}: ${f.reason}`));
         process.stdout.write(out.join('\n') + '\n');
       });
+    });
+
+  program
+    .command('serve')
+    .description('run Shoebox in your browser: the full app, on this computer only (127.0.0.1)')
+    .option('--port <port>', 'port to listen on (a free one by default)', nonNegativeInteger, 0)
+    .action(async (options: { port: number }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const service = ShoeboxService.open({ dataDir: globals.dataDir });
+      let server: BrowserServer | null = null;
+      try {
+        if (globals.model) service.library.useModel(resolveModelDir(globals.model, globals.dataDir));
+        if (globals.device) service.library.setDevicePreference(globals.device);
+        server = await startBrowserServer(service, { port: options.port });
+        service.start();
+        process.stdout.write(`Shoebox is running at ${server.url}\nOpen it in your browser. Press Ctrl+C to stop.\n`);
+        await new Promise<void>((resolveStop) => {
+          process.once('SIGINT', () => resolveStop());
+          process.once('SIGTERM', () => resolveStop());
+        });
+      } finally {
+        await server?.close();
+        await service.close();
+      }
     });
 
   program.addCommand(

@@ -280,6 +280,24 @@ export class LibraryStore {
     return counts;
   }
 
+  /** Every photo that has been decoded (so has metadata and a thumbnail), newest first. */
+  timeline(): { id: number; path: string; takenAt: number; width: number | null; height: number | null }[] {
+    return this.sql(
+      `SELECT p.id, p.path, COALESCE(c.taken_at, p.mtime_ms) AS takenAt, c.width, c.height
+         FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
+        WHERE c.has_thumbnail = 1 AND p.status IN ('indexed', 'pending')
+        ORDER BY takenAt DESC, p.id DESC`,
+    ).all() as { id: number; path: string; takenAt: number; width: number | null; height: number | null }[];
+  }
+
+  failures(): { id: number; path: string; reason: string | null }[] {
+    return this.sql("SELECT id, path, reason FROM photos WHERE status = 'failed' ORDER BY path").all() as {
+      id: number;
+      path: string;
+      reason: string | null;
+    }[];
+  }
+
   withStatus(status: PhotoStatus): { path: string; reason: string | null }[] {
     return this.sql('SELECT path, reason FROM photos WHERE status = ? ORDER BY path').all(status) as {
       path: string;

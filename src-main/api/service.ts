@@ -1,0 +1,423 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UserError, describeError } from '../engine/errors.js';
+import type { IndexProgress } from '../engine/indexer.js';
+import { Library } from '../engine/library.js';
+import { CATALOGUE_PATH, loadCatalogue } from '../engine/models/catalogue.js';
+import { installCatalogueModel } from '../engine/models/download.js';
+import { importModelFolder, installedModels } from '../engine/models/installed.js';
+import type { WorkerLauncher } from '../worker/host.js';
+import {
+  METHOD_NAMES,
+  requestSchemas,
+  type ApiEvent,
+  type IndexingState,
+  type MethodName,
+  type ModelDownload,
+  type ParsedRequestOf,
+  type Responses,
+  type Settings,
+  type Status,
+} from './contract.js';
+import { mediaFile } from './media.js';
+
+export interface ServiceOptions {
+  dataDir: string;
+  /** The desktop app supplies an Electron utility process; elsewhere a Node child process. */
+  launchWorker?: WorkerLauncher;
+  /** Reveals a file in the system's file manager (desktop only). */
+  showInFolder?: (path: string) => void;
+  /** Catalogue to offer (a mirror); the one shipped with Shoebox by default. */
+  cataloguePath?: string;
+  /** How long watched changes must settle before they are read. */
+  watchStableMs?: number;
+}
+
+type Handlers = { [M in MethodName]: (request: ParsedRequestOf<M>) => Promise<Responses[M]> | Responses[M] };
+
+const SETTING_THEME = 'ui.theme';
+/** While photos stream in, the renderer hears about them this often, not once per batch. */
+const LIBRARY_CHANGED_INTERVAL_MS = 1000;
+
+const IDLE: IndexingState = {
+  phase: 'idle',
+  done: 0,
+  total: 0,
+  photosPerSecond: 0,
+  etaSeconds: null,
+  currentFolder: null,
+  blocked: null,
+};
+
+/**
+ * The engine as the renderer sees it, whichever transport carries the calls (Electron IPC or
+ * HTTP): every request is validated against the contract before it reaches the library, indexing
+ * and watching run in the background from `start()`, and progress goes out as events.
+ */
+export class ShoeboxService {
+  private readonly listeners = new Set<(event: ApiEvent) => void>();
+  private indexing: IndexingState = IDLE;
+  private watcher: { close(): Promise<void> } | null = null;
+  private run: Promise<void> = Promise.resolve();
+  private generation = 0;
+  private download: ModelDownload | null = null;
+  private lastLibraryChanged = 0;
+  private closed = false;
+  private readonly handlers: Handlers;
+
+  private constructor(
+    readonly library: Library,
+    private readonly options: ServiceOptions,
+  ) {
+    this.handlers = this.createHandlers();
+  }
+
+  static open(options: ServiceOptions): ShoeboxService {
+    let service: ShoeboxService | null = null;
+    const library = Library.open({
+      dataDir: options.dataDir,
+      ...(options.launchWorker ? { launchWorker: options.launchWorker } : {}),
+      onNotice: (message) => service?.emit({ type: 'notice', message }),
+    });
+    service = new ShoeboxService(library, options);
+    return service;
+  }
+
+  /** Begins indexing and watching the library folders, and follows them until closed. */
+  start(): void {
+    void this.restartIndexing();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.generation++;
+    this.library.stopIndexing();
+    await this.watcher?.close();
+    await this.run;
+    this.library.close();
+  }
+
+  subscribe(listener: (event: ApiEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Validates and runs one call; a problem the user can act on comes back as one sentence. */
+  async dispatch(
+    method: string,
+    request: unknown,
+  ): Promise<{ ok: true; result: unknown } | { ok: false; error: string }> {
+    if (!METHOD_NAMES.includes(method as MethodName))
+      return { ok: false, error: `There is no API method "${method}".` };
+    const name = method as MethodName;
+    const parsed = requestSchemas[name].safeParse(request ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        ok: false,
+        error: `Invalid request for ${name}: ${issue?.path.join('.') || 'request'} ${issue?.message ?? ''}.`,
+      };
+    }
+    try {
+      const handler = this.handlers[name] as (request: unknown) => Promise<unknown> | unknown;
+      return { ok: true, result: await handler(parsed.data) };
+    } catch (error) {
+      if (error instanceof UserError) return { ok: false, error: error.message };
+      process.stderr.write(
+        `shoebox: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
+      );
+      return { ok: false, error: `Something went wrong (${describeError(error)}).` };
+    }
+  }
+
+  mediaFile(kind: 'thumb' | 'photo', photoId: number): Promise<{ path: string; contentType: string } | null> {
+    return mediaFile(this.library, kind, photoId);
+  }
+
+  private createHandlers(): Handlers {
+    const library = this.library;
+    return {
+      status: () => this.status(),
+      failures: () =>
+        library.store.failures().map((row) => ({
+          photoId: row.id,
+          path: row.path,
+          name: basename(row.path),
+          reason: row.reason ?? 'unknown',
+        })),
+      timeline: () => {
+        const rows = library.store.timeline();
+        return {
+          ids: rows.map((row) => row.id),
+          names: rows.map((row) => basename(row.path)),
+          takenAt: rows.map((row) => row.takenAt),
+          aspect: rows.map((row) => (row.width && row.height ? Math.round((row.width / row.height) * 1000) / 1000 : 1)),
+        };
+      },
+      search: async (request) => {
+        const hits = await library.search(request.query, {
+          limit: request.limit,
+          offset: request.offset,
+          ...(request.folders ? { folders: request.folders } : {}),
+          ...(request.takenFrom !== undefined ? { takenFrom: request.takenFrom } : {}),
+          ...(request.takenTo !== undefined ? { takenTo: request.takenTo } : {}),
+        });
+        return { hits: hits.map(({ path, ...hit }) => ({ ...hit, name: basename(path) })) };
+      },
+      similar: async (request) => {
+        const photo = library.photoDetails([request.photoId]).get(request.photoId);
+        if (!photo) throw new UserError('That photo is no longer in the library.');
+        const hits = await library.similar(photo.path, { limit: request.limit });
+        return { hits: hits.map(({ path, ...hit }) => ({ ...hit, name: basename(path) })) };
+      },
+      photo: (request) => {
+        const photo = library.photoDetails([request.photoId]).get(request.photoId);
+        if (!photo) throw new UserError('That photo is no longer in the library.');
+        return {
+          photoId: photo.id,
+          name: basename(photo.path),
+          path: photo.path,
+          folder: dirname(photo.path),
+          width: photo.width,
+          height: photo.height,
+          takenAt: photo.takenAt,
+          cameraMake: photo.cameraMake,
+          cameraModel: photo.cameraModel,
+          latitude: photo.latitude,
+          longitude: photo.longitude,
+          sizeBytes: photo.size,
+        };
+      },
+      addFolder: async (request) => {
+        library.addFolder(request.path);
+        await this.restartIndexing();
+        return this.status();
+      },
+      removeFolder: async (request) => {
+        this.library.stopIndexing();
+        await library.removeFolder(request.path);
+        await this.restartIndexing();
+        this.emit({ type: 'library-changed' });
+        return this.status();
+      },
+      setIgnorePatterns: async (request) => {
+        library.setIgnorePatterns(request.patterns);
+        await this.restartIndexing();
+        return this.status();
+      },
+      models: async () => ({ models: await this.modelChoices(), downloading: this.download }),
+      downloadModel: (request) => this.startDownload(request.id),
+      useModel: async (request) => {
+        const installed = join(library.layout.models, request.id);
+        if (!existsSync(join(installed, 'manifest.json'))) {
+          throw new UserError(`The model "${request.id}" is not installed: download or import it first.`);
+        }
+        library.useModel(installed);
+        await this.restartIndexing();
+        return this.status();
+      },
+      importModel: async (request) => {
+        await importModelFolder(request.path, library.layout.models);
+        return this.status();
+      },
+      settings: () => this.settings(),
+      updateSettings: async (request) => {
+        if (request.theme) library.store.setSetting(SETTING_THEME, request.theme);
+        if (request.device && request.device !== library.devicePreference()) {
+          library.setDevicePreference(request.device);
+          await this.restartIndexing();
+        }
+        return this.settings();
+      },
+      showInFolder: (request) => {
+        const photo = library.photoDetails([request.photoId]).get(request.photoId);
+        if (!photo || !this.options.showInFolder) return { shown: false };
+        this.options.showInFolder(photo.path);
+        return { shown: true };
+      },
+    };
+  }
+
+  private status(): Status {
+    const status = this.library.status();
+    return {
+      photos: status.photos,
+      indexed: status.indexed,
+      pending: status.pending,
+      failed: status.failed,
+      skipped: status.skipped,
+      folders: status.folders,
+      ignorePatterns: this.library.ignorePatterns(),
+      model: status.model ? { id: status.model.id, name: status.model.name } : null,
+      nextModel: status.nextModel ? { id: status.nextModel.id, name: status.nextModel.name } : null,
+      device: { preference: status.device.preference, provider: status.device.provider },
+      indexing: this.indexing,
+    };
+  }
+
+  private settings(): Settings {
+    const theme = this.library.store.getSetting(SETTING_THEME);
+    return {
+      theme: theme === 'light' || theme === 'dark' ? theme : 'system',
+      device: this.library.devicePreference(),
+    };
+  }
+
+  private async modelChoices(): Promise<Responses['models']['models']> {
+    const installed = await installedModels(this.library.layout.models);
+    const installedIds = new Set(installed.map((model) => model.manifest.id));
+    const active = this.library.activeModel()?.manifest.id;
+    const next = this.library.pendingModel()?.manifest.id;
+    const offered = loadCatalogue(this.options.cataloguePath ?? CATALOGUE_PATH).models.map((entry) => ({
+      id: entry.id,
+      name: entry.name,
+      summary: entry.summary,
+      bytes: entry.files.reduce((sum, file) => sum + file.size, 0),
+      languages: entry.languages,
+      licence: entry.licence.name,
+      recommended: entry.recommended,
+      installed: installedIds.has(entry.id),
+      active: entry.id === active,
+      preparing: entry.id === next,
+    }));
+    const imported = installed
+      .filter((model) => !offered.some((entry) => entry.id === model.manifest.id))
+      .map((model) => ({
+        id: model.manifest.id,
+        name: model.manifest.name,
+        summary: model.manifest.description ?? 'Imported model.',
+        bytes: 0,
+        languages: 'unknown',
+        licence: 'unknown',
+        recommended: false,
+        installed: true,
+        active: model.manifest.id === active,
+        preparing: model.manifest.id === next,
+      }));
+    return [...offered.sort((a, b) => Number(b.recommended) - Number(a.recommended)), ...imported];
+  }
+
+  /** One download at a time, in the background; progress and the outcome go out as events. */
+  private startDownload(id: string): { started: boolean } {
+    if (this.download?.state === 'downloading') {
+      throw new UserError(`${this.download.id} is still downloading; wait for it to finish.`);
+    }
+    const entry = loadCatalogue(this.options.cataloguePath ?? CATALOGUE_PATH).models.find((model) => model.id === id);
+    if (!entry) throw new UserError(`There is no model "${id}" in the catalogue.`);
+    const totalBytes = entry.files.reduce((sum, file) => sum + file.size, 0);
+    const update = (change: Partial<ModelDownload>) => {
+      this.download = { ...this.download!, ...change };
+      this.emit({ type: 'model-download', download: this.download });
+    };
+    this.download = {
+      id,
+      receivedBytes: 0,
+      totalBytes,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      state: 'downloading',
+      error: null,
+    };
+    installCatalogueModel(entry, this.library.layout.models, {
+      onProgress: (progress) =>
+        update({
+          receivedBytes: progress.receivedBytes,
+          bytesPerSecond: progress.bytesPerSecond,
+          etaSeconds: progress.etaSeconds,
+        }),
+    })
+      .then(() => update({ receivedBytes: totalBytes, state: 'done', etaSeconds: 0 }))
+      .catch((error: unknown) => update({ state: 'failed', error: describeError(error) }));
+    return { started: true };
+  }
+
+  /**
+   * Stops whatever indexing runs and starts again with the library as it is now: after a folder,
+   * model, ignore or device change. Calls overlap safely: only the latest one goes on to run.
+   */
+  private async restartIndexing(): Promise<void> {
+    const generation = ++this.generation;
+    this.library.stopIndexing();
+    const previous = this.watcher;
+    this.watcher = null;
+    await previous?.close();
+    await this.run;
+    if (generation !== this.generation || this.closed) return;
+    const status = this.library.status();
+    const blocked = !status.model
+      ? 'Choose a model to start indexing.'
+      : status.folders.length === 0
+        ? 'Add a photo folder to start indexing.'
+        : null;
+    if (blocked) {
+      this.setIndexing({ ...IDLE, blocked });
+      return;
+    }
+    this.run = this.watch(generation).catch((error: unknown) => {
+      this.setIndexing({ ...IDLE, blocked: `Indexing stopped: ${describeError(error)}` });
+    });
+  }
+
+  private async watch(generation: number): Promise<void> {
+    this.setIndexing({ ...IDLE, phase: 'scanning', currentFolder: this.library.folders()[0]?.path ?? null });
+    const onIndex = (progress: IndexProgress) => {
+      if (generation !== this.generation) return;
+      this.setIndexing({
+        phase: 'indexing',
+        done: progress.done,
+        total: progress.total,
+        photosPerSecond: progress.photosPerSecond,
+        etaSeconds: progress.etaSeconds,
+        currentFolder: progress.currentPath ? dirname(progress.currentPath) : this.indexing.currentFolder,
+        blocked: null,
+      });
+      this.libraryChanged(false);
+    };
+    const watcher = await this.library.watch(
+      {
+        onScan: (progress) => {
+          if (generation === this.generation)
+            this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: progress.folder });
+        },
+        onIndex,
+        onUpdate: () => {
+          if (generation !== this.generation) return;
+          this.setIndexing({ ...this.indexing, phase: 'watching', etaSeconds: null, currentFolder: null });
+          this.libraryChanged(true);
+        },
+        onError: (error) =>
+          this.emit({ type: 'notice', message: `Could not follow a change: ${describeError(error)}` }),
+      },
+      this.options.watchStableMs !== undefined ? { stableMs: this.options.watchStableMs } : {},
+    );
+    if (generation !== this.generation) {
+      await watcher.close();
+      return;
+    }
+    this.watcher = watcher;
+    this.setIndexing({ ...this.indexing, phase: 'watching', etaSeconds: null, currentFolder: null });
+    this.libraryChanged(true);
+  }
+
+  private setIndexing(state: IndexingState): void {
+    this.indexing = state;
+    this.emit({ type: 'indexing', state });
+  }
+
+  private libraryChanged(now: boolean): void {
+    const time = Date.now();
+    if (!now && time - this.lastLibraryChanged < LIBRARY_CHANGED_INTERVAL_MS) return;
+    this.lastLibraryChanged = time;
+    this.emit({ type: 'library-changed' });
+  }
+
+  private emit(event: ApiEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.stderr.write(`shoebox: an event listener failed: ${describeError(error)}\n`);
+      }
+    }
+  }
+}
