@@ -13,6 +13,18 @@ export default tseslint.config(
     },
   },
   {
+    files: ['scripts/bench-ui-page.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        performance: 'readonly',
+        requestAnimationFrame: 'readonly',
+        Event: 'readonly',
+      },
+    },
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
