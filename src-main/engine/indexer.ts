@@ -157,6 +157,7 @@ export class Indexer {
           row.fingerprint!,
           result.width,
           result.height,
+          result.dhash,
           result.metadata,
           result.thumbnail,
         );

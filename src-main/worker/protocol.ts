@@ -30,6 +30,8 @@ export type ImageResult =
       vector: Float32Array;
       width: number;
       height: number;
+      /** Perceptual hash (16 hex digits), for near-duplicate detection. */
+      dhash: string;
       metadata: PhotoMetadata;
       thumbnail: boolean;
     }

@@ -203,13 +203,15 @@ export class LibraryStore {
     fingerprint: string,
     width: number,
     height: number,
+    dhash: string | null,
     metadata: PhotoMetadata,
     hasThumbnail: boolean,
   ): number {
     const row = this.sql(
-      `INSERT INTO contents (fingerprint, width, height, taken_at, camera_make, camera_model, latitude, longitude, has_thumbnail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(fingerprint) DO UPDATE SET width = excluded.width, height = excluded.height,
+      `INSERT INTO contents (fingerprint, width, height, dhash, taken_at, camera_make, camera_model, latitude, longitude,
+           has_thumbnail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(fingerprint) DO UPDATE SET width = excluded.width, height = excluded.height, dhash = excluded.dhash,
            taken_at = excluded.taken_at, camera_make = excluded.camera_make, camera_model = excluded.camera_model,
            latitude = excluded.latitude, longitude = excluded.longitude,
            has_thumbnail = max(has_thumbnail, excluded.has_thumbnail)
@@ -218,6 +220,7 @@ export class LibraryStore {
       fingerprint,
       width,
       height,
+      dhash,
       metadata.takenAt,
       metadata.cameraMake,
       metadata.cameraModel,

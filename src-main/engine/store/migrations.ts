@@ -84,6 +84,46 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'albums, perceptual hashes',
+    up(db) {
+      db.exec(`
+        -- 64-bit difference hash (hex), for telling copies of a photo from look-alikes.
+        ALTER TABLE contents ADD COLUMN dhash TEXT;
+
+        -- An album fills itself: photos that match its prompts, judged per album (see albums.ts).
+        CREATE TABLE albums (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          prompts TEXT NOT NULL,
+          negatives TEXT NOT NULL DEFAULT '[]',
+          sensitivity REAL NOT NULL DEFAULT 0,
+          starter TEXT,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+
+        -- "Always" / "never" by hand, per content: survives renames, re-scoring and model changes.
+        CREATE TABLE album_overrides (
+          album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+          fingerprint TEXT NOT NULL,
+          include INTEGER NOT NULL CHECK (include IN (0, 1)),
+          PRIMARY KEY (album_id, fingerprint)
+        ) STRICT, WITHOUT ROWID;
+
+        -- Each photo's score against each album's prompts and against the background, per model.
+        CREATE TABLE album_scores (
+          album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+          model_id TEXT NOT NULL,
+          photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          score REAL NOT NULL,
+          background REAL NOT NULL,
+          PRIMARY KEY (album_id, model_id, photo_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX album_scores_by_photo ON album_scores(photo_id);
+      `);
+    },
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
