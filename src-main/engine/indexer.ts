@@ -157,7 +157,7 @@ export class Indexer {
           row.fingerprint!,
           result.width,
           result.height,
-          result.dhash,
+          result.phash,
           result.metadata,
           result.thumbnail,
         );

@@ -19,6 +19,22 @@ import { LibraryStore, type FolderRow, type PhotoDetails, type PhotoStatus } fro
 import { FolderWatcher, type FolderWatcherOptions } from './watcher.js';
 import { MAX_NEIGHBOURS, VectorIndex, type NeighbourFilter } from './vector-index.js';
 import { isDecodablePhoto } from './formats.js';
+import { findDuplicateGroups, type DuplicateGroup } from './duplicates.js';
+import type { Thresholds } from './album-rule.js';
+import {
+  classify,
+  clampSensitivity,
+  createAlbum,
+  isMember,
+  judgeAlbum,
+  requireAlbum,
+  viewAlbum,
+  type AlbumContext,
+  type AlbumDefinition,
+  type AlbumView,
+  type MemberScore,
+} from './albums.js';
+import { AlbumStore, type AlbumRow } from './store/album-store.js';
 
 export interface LibraryOptions {
   dataDir: string;
@@ -87,8 +103,8 @@ interface AttachedModel {
 const SETTING_IGNORE = 'library.ignore';
 const SETTING_DEVICE = 'device.preference';
 const SETTING_PROVIDER = 'device.provider';
-const TEXT_CACHE_IN_MEMORY = 256;
-const TEXT_CACHE_ON_DISK = 2000;
+const TEXT_CACHE_IN_MEMORY = 1024;
+const TEXT_CACHE_ON_DISK = 10_000;
 
 /**
  * The engine's front door: one library (a data folder holding the database and thumbnails) and
@@ -107,6 +123,7 @@ export class Library {
   private readonly textCache = new Map<string, Float32Array>();
   private exclusive: Promise<unknown> = Promise.resolve();
   private indexer: Indexer | null = null;
+  private albumStore: AlbumStore | null = null;
 
   private constructor(
     readonly db: Database,
@@ -371,6 +388,105 @@ export class Library {
     return this.nearest(vector, photo ? [photo.id] : [], options);
   }
 
+  // Albums -------------------------------------------------------------------------------------
+
+  /** Every album with how many photos it holds now. */
+  async albums(): Promise<{ album: AlbumRow; count: number }[]> {
+    const context = this.albumContext();
+    const result = [];
+    for (const album of context.store.list()) {
+      result.push({ album, count: (await viewAlbum(context, album)).members.length });
+    }
+    return result;
+  }
+
+  createAlbum(definition: AlbumDefinition): AlbumRow {
+    return createAlbum(this.albumContext(), definition);
+  }
+
+  updateAlbum(
+    name: string,
+    change: { prompts?: string[]; negatives?: string[]; sensitivity?: number; name?: string },
+  ): AlbumRow {
+    const context = this.albumContext();
+    const album = requireAlbum(context, name);
+    if (change.name && change.name.trim() !== album.name && context.store.byName(change.name.trim())) {
+      throw new UserError(`There is already an album called "${change.name.trim()}".`);
+    }
+    context.store.update(album.id, {
+      ...change,
+      ...(change.name ? { name: change.name.trim() } : {}),
+      ...(change.sensitivity !== undefined ? { sensitivity: clampSensitivity(change.sensitivity) } : {}),
+    });
+    return requireAlbum(context, change.name?.trim() || album.name);
+  }
+
+  deleteAlbum(name: string): void {
+    const context = this.albumContext();
+    context.store.delete(requireAlbum(context, name).id);
+  }
+
+  /** The album's members, best first, with its thresholds and the photos near them. */
+  album(name: string): Promise<AlbumView> {
+    const context = this.albumContext();
+    return viewAlbum(context, requireAlbum(context, name));
+  }
+
+  /** "Always" (true), "never" (false) or back to the rule (null), for one photo in one album. */
+  setAlbumOverride(name: string, photoId: number, include: boolean | null): void {
+    const context = this.albumContext();
+    const album = requireAlbum(context, name);
+    const photo = this.store.photoDetails([photoId]).get(photoId);
+    if (!photo?.fingerprint) throw new UserError('That photo is not in the library.');
+    context.store.setOverride(album.id, photo.fingerprint, include);
+  }
+
+  /** Which albums a photo is in, and why: its score against each album's prompts and background. */
+  async albumsOfPhoto(
+    photoId: number,
+  ): Promise<{ name: string; member: boolean; score: MemberScore; thresholds: Thresholds }[]> {
+    const context = this.albumContext();
+    const result = [];
+    for (const album of context.store.list()) {
+      const { thresholds, judged } = await judgeAlbum(context, album);
+      const score = judged.find((photo) => photo.photoId === photoId);
+      if (score) result.push({ name: album.name, member: isMember(score), score, thresholds });
+    }
+    return result;
+  }
+
+  /** Groups of near-duplicate photos (copies, edits, bursts), the one to keep first. */
+  duplicates(options: { maxHashDistance?: number; minSimilarity?: number } = {}): DuplicateGroup[] {
+    const { id } = this.requireModel().manifest;
+    return findDuplicateGroups(
+      this.store.duplicateCandidates(),
+      (photoId) => this.store.photoEmbedding(photoId, id),
+      options,
+    );
+  }
+
+  /** CLIP zero-shot classification of any photo among the labels (prompt-ensembled). */
+  async classify(
+    path: string,
+    labels: readonly string[],
+  ): Promise<{ label: string; probability: number; similarity: number }[]> {
+    const model = this.requireModel();
+    const absolute = resolve(path);
+    if (!existsSync(absolute)) throw new UserError(`No photo at ${absolute}.`);
+    const photo = this.store.photoByPath(absolute) ?? this.store.photoByPath(realpathSync(absolute));
+    const vector = await this.photoVector(absolute, photo?.id ?? null);
+    return classify(this.albumContext(), vector, labels, model.manifest.logitScale);
+  }
+
+  private albumContext(): AlbumContext {
+    const model = this.requireModel();
+    return {
+      store: (this.albumStore ??= new AlbumStore(this.db)),
+      modelId: model.manifest.id,
+      embed: (texts) => this.textVectors(texts, model),
+    };
+  }
+
   photoDetails(ids: readonly number[]): Map<number, PhotoDetails> {
     return this.store.photoDetails(ids);
   }
@@ -479,19 +595,28 @@ export class Library {
   }
 
   private async textVector(text: string, model: ModelFolder): Promise<Float32Array> {
-    const key = `${model.manifest.id}\u0000${text}`;
-    const cached = this.textCache.get(key) ?? this.store.textEmbedding(model.manifest.id, text);
-    if (cached) {
-      this.remember(key, cached);
-      return cached;
+    const [vector] = await this.textVectors([text], model);
+    return vector!;
+  }
+
+  /** Text embeddings from memory, then the database, then the model in one batch; all kept for next time. */
+  private async textVectors(texts: readonly string[], model: ModelFolder): Promise<Float32Array[]> {
+    const id = model.manifest.id;
+    const found = texts.map((text) => this.textCache.get(`${id}\u0000${text}`) ?? this.store.textEmbedding(id, text));
+    const missing = [...new Set(texts.filter((_, i) => !found[i]))];
+    if (missing.length > 0) {
+      const encoder = this.encoderFor(model);
+      const vectors = await encoder.encodeTexts(missing);
+      this.noteProvider(encoder);
+      if (vectors.length !== missing.length) throw new Error('the text encoder returned too few embeddings');
+      const fresh = new Map(missing.map((text, i) => [text, vectors[i]!]));
+      this.store.transaction(() => {
+        for (const [text, vector] of fresh) this.store.saveTextEmbedding(id, text, vector, TEXT_CACHE_ON_DISK);
+      });
+      texts.forEach((text, i) => (found[i] ??= fresh.get(text)!));
     }
-    const encoder = this.encoderFor(model);
-    const [vector] = await encoder.encodeTexts([text]);
-    this.noteProvider(encoder);
-    if (!vector) throw new Error('the text encoder returned nothing');
-    this.store.saveTextEmbedding(model.manifest.id, text, vector, TEXT_CACHE_ON_DISK);
-    this.remember(key, vector);
-    return vector;
+    texts.forEach((text, i) => this.remember(`${id}\u0000${text}`, found[i]!));
+    return found as Float32Array[];
   }
 
   private remember(key: string, vector: Float32Array): void {

@@ -1,4 +1,5 @@
 import { UserError } from './errors.js';
+import { normaliseVector } from './vector-math.js';
 
 /** One term of a search: text to embed, or a photo to look like. */
 export interface QueryTerm {
@@ -80,10 +81,7 @@ export function combineTerms(vectors: readonly { sign: 1 | -1; weight: number; v
   for (const { sign, weight, vector } of vectors) {
     for (let i = 0; i < sum.length; i++) sum[i]! += sign * weight * vector[i]!;
   }
-  let norm = 0;
-  for (const x of sum) norm += x * x;
-  norm = Math.sqrt(norm);
-  if (norm === 0) throw new UserError('The query terms cancel each other out.');
-  for (let i = 0; i < sum.length; i++) sum[i]! /= norm;
-  return sum;
+  // Terms that cancel exactly leave nothing to search for (tiny rounding is not a direction either).
+  if (sum.every((x) => Math.abs(x) < 1e-7)) throw new UserError('The query terms cancel each other out.');
+  return normaliseVector(sum);
 }

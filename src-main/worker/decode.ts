@@ -1,7 +1,7 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { differenceHash } from './perceptual-hash.js';
+import { perceptualHash } from './perceptual-hash.js';
 import { toModelInput, type ModelInputSpec } from './preprocess.js';
 
 /** libvips' own default (16383²): a decompression bomb fails fast instead of exhausting memory. */
@@ -16,7 +16,7 @@ export interface DecodedPhoto {
   width: number;
   height: number;
   /** Perceptual hash, for telling copies of a photo from look-alikes. */
-  dhash: string;
+  phash: string;
 }
 
 export class DecodeError extends Error {
@@ -57,15 +57,15 @@ export async function decodePhoto(
   }
   const { data, info } = working;
   const raw = { width: info.width, height: info.height, channels: 3 as const };
-  const [tensor, dhash] = await Promise.all([
+  const [tensor, phash] = await Promise.all([
     toModelInput(data, raw, spec),
-    differenceHash(data, raw),
+    perceptualHash(data, raw),
     thumbnailPath ? writeThumbnail(data, raw, thumbnailPath) : Promise.resolve(),
   ]);
   const turned = (header.orientation ?? 1) >= 5;
   const width = header.width ?? info.width;
   const height = header.height ?? info.height;
-  return { tensor, dhash, width: turned ? height : width, height: turned ? width : height };
+  return { tensor, phash, width: turned ? height : width, height: turned ? width : height };
 }
 
 async function writeThumbnail(

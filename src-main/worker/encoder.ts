@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { ModelFolder } from '../engine/models/manifest.js';
+import { normaliseVector } from '../engine/vector-math.js';
 import { providerCandidates, type DevicePreference, type ProviderReport } from './providers.js';
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
 
@@ -113,19 +114,11 @@ export class ClipEncoder {
       throw new Error(`the model returned ${output?.dims.join('×') ?? 'nothing'}, expected ${count}×${size}`);
     }
     const data = output.data as Float32Array;
-    return Array.from({ length: count }, (_, i) => normalise(data.slice(i * size, (i + 1) * size)));
+    return Array.from({ length: count }, (_, i) => normaliseVector(data.slice(i * size, (i + 1) * size)));
   }
 }
 
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]!.slice(0, 300);
-}
-
-export function normalise(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const x of vector) sum += x * x;
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i]! /= norm;
-  return vector;
 }

@@ -1,22 +1,43 @@
 import sharp from 'sharp';
 
+const SIZE = 32;
+const KEPT = 8;
+
+/** cos((2x + 1) u π / 2N), for the DCT-II of a 32-point row. */
+const COSINES = Array.from({ length: KEPT }, (_, u) =>
+  Float64Array.from({ length: SIZE }, (_, x) => Math.cos(((2 * x + 1) * u * Math.PI) / (2 * SIZE))),
+);
+
 /**
- * A 64-bit difference hash (dHash) of an RGB image, as 16 hex digits: the picture shrunk to 9×8
- * grey pixels, one bit per horizontal neighbour pair (is the left one brighter?). Resizing,
- * re-encoding and light edits keep nearly every bit; a different photo of the same subject flips
- * about half. It tells copies apart from look-alikes, which embeddings alone cannot.
+ * A 64-bit perceptual hash (pHash) of an RGB image, as 16 hex digits: the picture shrunk to 32×32
+ * grey pixels, its 8×8 lowest spatial frequencies (discrete cosine transform), one bit per
+ * frequency (above the median or not). Resizing, re-encoding, brightening and small crops keep
+ * nearly every bit; a different photo, even of the same colours, flips about half. It tells
+ * copies apart from look-alikes, which embeddings alone cannot.
  */
-export async function differenceHash(
+export async function perceptualHash(
   rgb: Uint8Array,
   raw: { width: number; height: number; channels: 3 },
 ): Promise<string> {
-  const grey = await sharp(rgb, { raw }).greyscale().resize(9, 8, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-  let bits = 0n;
-  for (let y = 0; y < 8; y++) {
-    for (let x = 0; x < 8; x++) {
-      bits = (bits << 1n) | (grey[y * 9 + x]! > grey[y * 9 + x + 1]! ? 1n : 0n);
+  const grey = await sharp(rgb, { raw })
+    .greyscale()
+    .resize(SIZE, SIZE, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  // Rows first, then columns, keeping only the low frequencies that the hash uses.
+  const rows = Array.from({ length: SIZE }, (_, y) =>
+    COSINES.map((cosines) => cosines.reduce((sum, c, x) => sum + c * grey[y * SIZE + x]!, 0)),
+  );
+  const coefficients: number[] = [];
+  for (let v = 0; v < KEPT; v++) {
+    for (let u = 0; u < KEPT; u++) {
+      coefficients.push(COSINES[v]!.reduce((sum, c, y) => sum + c * rows[y]![u]!, 0));
     }
   }
+  // The DC term (overall brightness) says nothing about the picture's structure.
+  const median = [...coefficients.slice(1)].sort((a, b) => a - b)[Math.floor((coefficients.length - 1) / 2)]!;
+  let bits = 0n;
+  for (const coefficient of coefficients) bits = (bits << 1n) | (coefficient > median ? 1n : 0n);
   return bits.toString(16).padStart(16, '0');
 }
 

@@ -31,7 +31,7 @@ export type ImageResult =
       width: number;
       height: number;
       /** Perceptual hash (16 hex digits), for near-duplicate detection. */
-      dhash: string;
+      phash: string;
       metadata: PhotoMetadata;
       thumbnail: boolean;
     }

@@ -119,7 +119,7 @@ class Worker {
         vector: vectorByKey.get(d.job.key)!,
         width: d.photo.width,
         height: d.photo.height,
-        dhash: d.photo.dhash,
+        phash: d.photo.phash,
         metadata: d.metadata,
         thumbnail: d.thumbnail,
       };

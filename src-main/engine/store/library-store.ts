@@ -203,15 +203,15 @@ export class LibraryStore {
     fingerprint: string,
     width: number,
     height: number,
-    dhash: string | null,
+    phash: string | null,
     metadata: PhotoMetadata,
     hasThumbnail: boolean,
   ): number {
     const row = this.sql(
-      `INSERT INTO contents (fingerprint, width, height, dhash, taken_at, camera_make, camera_model, latitude, longitude,
+      `INSERT INTO contents (fingerprint, width, height, phash, taken_at, camera_make, camera_model, latitude, longitude,
            has_thumbnail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(fingerprint) DO UPDATE SET width = excluded.width, height = excluded.height, dhash = excluded.dhash,
+         ON CONFLICT(fingerprint) DO UPDATE SET width = excluded.width, height = excluded.height, phash = excluded.phash,
            taken_at = excluded.taken_at, camera_make = excluded.camera_make, camera_model = excluded.camera_model,
            latitude = excluded.latitude, longitude = excluded.longitude,
            has_thumbnail = max(has_thumbnail, excluded.has_thumbnail)
@@ -220,7 +220,7 @@ export class LibraryStore {
       fingerprint,
       width,
       height,
-      dhash,
+      phash,
       metadata.takenAt,
       metadata.cameraMake,
       metadata.cameraModel,
@@ -291,6 +291,15 @@ export class LibraryStore {
         WHERE c.has_thumbnail = 1 AND p.status IN ('indexed', 'pending')
         ORDER BY takenAt DESC, p.id DESC`,
     ).all() as { id: number; path: string; takenAt: number; width: number | null; height: number | null }[];
+  }
+
+  /** Indexed photos with what duplicate detection needs: perceptual hash, size, age. */
+  duplicateCandidates(): { id: number; path: string; phash: string; width: number; height: number; mtimeMs: number }[] {
+    return this.sql(
+      `SELECT p.id, p.path, c.phash, c.width, c.height, p.mtime_ms AS mtimeMs
+         FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
+        WHERE p.status = 'indexed' AND c.phash IS NOT NULL`,
+    ).all() as { id: number; path: string; phash: string; width: number; height: number; mtimeMs: number }[];
   }
 
   failures(): { id: number; path: string; reason: string | null }[] {

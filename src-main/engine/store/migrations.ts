@@ -89,8 +89,8 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'albums, perceptual hashes',
     up(db) {
       db.exec(`
-        -- 64-bit difference hash (hex), for telling copies of a photo from look-alikes.
-        ALTER TABLE contents ADD COLUMN dhash TEXT;
+        -- 64-bit perceptual hash (hex), for telling copies of a photo from look-alikes.
+        ALTER TABLE contents ADD COLUMN phash TEXT;
 
         -- An album fills itself: photos that match its prompts, judged per album (see albums.ts).
         CREATE TABLE albums (
