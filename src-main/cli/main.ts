@@ -6,6 +6,7 @@ import { UserError, describeError } from '../engine/errors.js';
 import { Library, type SearchHit, type SearchOptions } from '../engine/library.js';
 import { MANIFEST_FILE } from '../engine/models/manifest.js';
 import { DEVICE_PREFERENCES, type DevicePreference } from '../worker/providers.js';
+import { albumsCommand, classifyCommand, duplicatesCommand } from './albums.js';
 import { debugCommand } from './debug.js';
 import { modelsCommand } from './models.js';
 import { createProgressView } from './progress.js';
@@ -385,6 +386,9 @@ export function buildProgram(): Command {
   program.addCommand(
     modelsCommand({ dataDir: (command) => command.optsWithGlobals<GlobalOptions>().dataDir, withLibrary }),
   );
+  program.addCommand(albumsCommand(withLibrary));
+  program.addCommand(classifyCommand(withLibrary));
+  program.addCommand(duplicatesCommand(withLibrary));
   program.addCommand(debugCommand());
 
   return program;
