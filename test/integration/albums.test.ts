@@ -78,7 +78,7 @@ describe('albums, classification and duplicates with the toy model', () => {
       const view = await library.album('red things');
       assert.ok(view.members.some((m) => m.photoId === id));
       assert.equal(view.members.length, before + 1);
-      // The watcher looked at the new file alone: no other file was stat'ed, decoded or re-scored.
+      // The watcher looked at the new file alone: no other file was stat'ed or decoded again.
       assert.deepEqual(
         scans.map((scan) => [scan.added, scan.unchanged]),
         [[1, 0]],
