@@ -13,6 +13,9 @@ import { z } from 'zod';
 const photoId = z.number().int().positive();
 const limit = z.number().int().min(1).max(1000);
 const path = z.string().min(1).max(4096);
+const albumName = z.string().trim().min(1).max(200);
+const prompt = z.string().trim().min(1).max(500);
+const sensitivity = z.number().min(-1).max(1);
 
 export const requestSchemas = {
   status: z.object({}).strict(),
@@ -45,6 +48,31 @@ export const requestSchemas = {
     })
     .strict(),
   showInFolder: z.object({ photoId }).strict(),
+  albums: z.object({}).strict(),
+  album: z.object({ name: albumName }).strict(),
+  createAlbum: z
+    .object({
+      name: albumName,
+      prompts: z.array(prompt).min(1).max(20),
+      negatives: z.array(prompt).max(20).default([]),
+      sensitivity: sensitivity.default(0),
+    })
+    .strict(),
+  updateAlbum: z
+    .object({
+      name: albumName,
+      rename: albumName.optional(),
+      prompts: z.array(prompt).min(1).max(20).optional(),
+      negatives: z.array(prompt).max(20).optional(),
+      sensitivity: sensitivity.optional(),
+    })
+    .strict(),
+  deleteAlbum: z.object({ name: albumName }).strict(),
+  setAlbumOverride: z.object({ name: albumName, photoId, include: z.boolean().nullable() }).strict(),
+  photoAlbums: z.object({ photoId }).strict(),
+  starterAlbums: z.object({}).strict(),
+  enableStarterAlbum: z.object({ id: z.string().min(1).max(100) }).strict(),
+  duplicates: z.object({ maxHashDistance: z.number().int().min(0).max(32).optional() }).strict(),
 } as const;
 
 export type MethodName = keyof typeof requestSchemas;
@@ -143,6 +171,63 @@ export interface Settings {
   device: 'auto' | 'gpu' | 'cpu';
 }
 
+export interface AlbumSummary {
+  name: string;
+  prompts: string[];
+  negatives: string[];
+  sensitivity: number;
+  starter: string | null;
+  count: number;
+  /** A photo to show on the album's card. */
+  coverPhotoId: number | null;
+}
+
+export interface AlbumMember {
+  photoId: number;
+  name: string;
+  score: number;
+  background: number;
+  /** "Always" (true), "never" (false), or the rule decides (null). */
+  override: boolean | null;
+}
+
+export interface AlbumDetail extends AlbumSummary {
+  /** Best first. */
+  members: AlbumMember[];
+  nearMisses: AlbumMember[];
+  weakestMembers: AlbumMember[];
+  thresholds: { score: number; margin: number; median: number; naturalBreak: number; tail: number };
+}
+
+export interface PhotoAlbum {
+  name: string;
+  member: boolean;
+  score: number;
+  background: number;
+  threshold: number;
+  margin: number;
+  override: boolean | null;
+}
+
+export interface StarterAlbumChoice {
+  id: string;
+  name: string;
+  prompts: string[];
+  enabled: boolean;
+}
+
+export interface DuplicateGroupView {
+  keep: number;
+  photos: {
+    photoId: number;
+    name: string;
+    width: number | null;
+    height: number | null;
+    sizeBytes: number;
+    takenAt: number;
+  }[];
+}
+
 /** What each method answers. */
 export interface Responses {
   status: Status;
@@ -161,6 +246,16 @@ export interface Responses {
   settings: Settings;
   updateSettings: Settings;
   showInFolder: { shown: boolean };
+  albums: { albums: AlbumSummary[] };
+  album: AlbumDetail;
+  createAlbum: AlbumSummary;
+  updateAlbum: AlbumSummary;
+  deleteAlbum: { deleted: boolean };
+  setAlbumOverride: AlbumSummary;
+  photoAlbums: { albums: PhotoAlbum[] };
+  starterAlbums: { starters: StarterAlbumChoice[] };
+  enableStarterAlbum: AlbumSummary;
+  duplicates: { groups: DuplicateGroupView[] };
 }
 
 export interface ModelDownload {

@@ -18,8 +18,17 @@ import {
   type Responses,
   type Settings,
   type Status,
+  type AlbumSummary,
 } from './contract.js';
+import type { MemberScore } from '../engine/albums.js';
+import type { AlbumRow } from '../engine/store/album-store.js';
+import { loadStarterAlbums } from '../engine/starter-albums.js';
 import { mediaFile } from './media.js';
+
+function summaryOf(album: AlbumRow, count: number, coverPhotoId: number | null): AlbumSummary {
+  const { name, prompts, negatives, sensitivity, starter } = album;
+  return { name, prompts, negatives, sensitivity, starter, count, coverPhotoId };
+}
 
 export interface ServiceOptions {
   dataDir: string;
@@ -229,6 +238,100 @@ export class ShoeboxService {
         }
         return this.settings();
       },
+      albums: async () => ({
+        albums: (await library.albums()).map(({ album, count, coverPhotoId }) => summaryOf(album, count, coverPhotoId)),
+      }),
+      album: async (request) => {
+        const view = await library.album(request.name);
+        const names = this.namesOf([...view.members, ...view.borderline.nearMisses, ...view.borderline.weakestMembers]);
+        const member = (m: MemberScore) => ({
+          photoId: m.photoId,
+          name: names.get(m.photoId) ?? '',
+          score: m.score,
+          background: m.background,
+          override: m.override,
+        });
+        const { score, margin, median, naturalBreak, tail } = view.thresholds;
+        return {
+          ...summaryOf(view.album, view.members.length, view.members[0]?.photoId ?? null),
+          members: view.members.map(member),
+          nearMisses: view.borderline.nearMisses.map(member),
+          weakestMembers: view.borderline.weakestMembers.map(member),
+          thresholds: { score, margin, median, naturalBreak, tail },
+        };
+      },
+      createAlbum: async (request) => {
+        library.createAlbum(request);
+        this.emit({ type: 'library-changed' });
+        return this.albumSummary(request.name);
+      },
+      updateAlbum: async (request) => {
+        const album = library.updateAlbum(request.name, {
+          ...(request.rename ? { name: request.rename } : {}),
+          ...(request.prompts ? { prompts: request.prompts } : {}),
+          ...(request.negatives ? { negatives: request.negatives } : {}),
+          ...(request.sensitivity !== undefined ? { sensitivity: request.sensitivity } : {}),
+        });
+        return this.albumSummary(album.name);
+      },
+      deleteAlbum: (request) => {
+        library.deleteAlbum(request.name);
+        return { deleted: true };
+      },
+      setAlbumOverride: async (request) => {
+        library.setAlbumOverride(request.name, request.photoId, request.include);
+        return this.albumSummary(request.name);
+      },
+      photoAlbums: async (request) => ({
+        albums: (await library.albumsOfPhoto(request.photoId)).map(({ name, member, score, thresholds: limits }) => ({
+          name,
+          member,
+          score: score.score,
+          background: score.background,
+          threshold: limits.score,
+          margin: limits.margin,
+          override: score.override,
+        })),
+      }),
+      starterAlbums: async () => {
+        const existing = new Set((await library.albums()).map(({ album }) => album.starter));
+        return {
+          starters: loadStarterAlbums().map((starter) => ({
+            id: starter.id,
+            name: starter.name,
+            prompts: starter.prompts,
+            enabled: existing.has(starter.id),
+          })),
+        };
+      },
+      enableStarterAlbum: async (request) => {
+        const starter = loadStarterAlbums().find((candidate) => candidate.id === request.id);
+        if (!starter) throw new UserError(`There is no starter album "${request.id}".`);
+        library.createAlbum({ ...starter, starter: starter.id });
+        return this.albumSummary(starter.name);
+      },
+      duplicates: (request) => {
+        const groups = library.duplicates(
+          request.maxHashDistance !== undefined ? { maxHashDistance: request.maxHashDistance } : {},
+        );
+        const details = library.photoDetails(groups.flatMap((group) => group.photoIds));
+        return {
+          groups: groups.map((group) => ({
+            keep: group.keep,
+            photos: group.photoIds.map((id) => {
+              const photo = details.get(id)!;
+              return {
+                photoId: id,
+                name: basename(photo.path),
+                width: photo.width,
+                height: photo.height,
+                sizeBytes: photo.size,
+                takenAt: photo.takenAt,
+              };
+            }),
+          })),
+        };
+      },
       showInFolder: (request) => {
         const photo = library.photoDetails([request.photoId]).get(request.photoId);
         if (!photo || !this.options.showInFolder) return { shown: false };
@@ -236,6 +339,16 @@ export class ShoeboxService {
         return { shown: true };
       },
     };
+  }
+
+  private async albumSummary(name: string): Promise<AlbumSummary> {
+    const view = await this.library.album(name);
+    return summaryOf(view.album, view.members.length, view.members[0]?.photoId ?? null);
+  }
+
+  private namesOf(photos: readonly { photoId: number }[]): Map<number, string> {
+    const details = this.library.photoDetails(photos.map((photo) => photo.photoId));
+    return new Map([...details].map(([id, photo]) => [id, basename(photo.path)]));
   }
 
   private status(): Status {

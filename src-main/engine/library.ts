@@ -390,12 +390,13 @@ export class Library {
 
   // Albums -------------------------------------------------------------------------------------
 
-  /** Every album with how many photos it holds now. */
-  async albums(): Promise<{ album: AlbumRow; count: number }[]> {
+  /** Every album with how many photos it holds now, and its best match (for a cover). */
+  async albums(): Promise<{ album: AlbumRow; count: number; coverPhotoId: number | null }[]> {
     const context = this.albumContext();
     const result = [];
     for (const album of context.store.list()) {
-      result.push({ album, count: (await viewAlbum(context, album)).members.length });
+      const { members } = await viewAlbum(context, album);
+      result.push({ album, count: members.length, coverPhotoId: members[0]?.photoId ?? null });
     }
     return result;
   }
