@@ -46,7 +46,9 @@ export async function mediaFile(
   const real = await realpath(details.path).catch(() => null);
   if (!real || !(await isFile(real))) return null;
   const folders = await Promise.all(library.folders().map((folder) => realpath(folder.path).catch(() => null)));
-  const inside = folders.some((folder) => folder !== null && real.startsWith(folder + sep));
+  const inside = folders.some(
+    (folder) => folder !== null && real.startsWith(folder.endsWith(sep) ? folder : folder + sep),
+  );
   const contentType = CONTENT_TYPES[extname(real).toLowerCase()];
   return inside && contentType ? { path: real, contentType } : null;
 }

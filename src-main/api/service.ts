@@ -200,6 +200,7 @@ export class ShoeboxService {
       addFolder: async (request) => {
         library.addFolder(request.path);
         await this.restartIndexing();
+        this.emit({ type: 'library-changed' });
         return this.status();
       },
       removeFolder: async (request) => {

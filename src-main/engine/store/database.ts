@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { UserError, describeError } from '../errors.js';
 import { applyMigrations } from './migrations.js';
+import { unpackedAsarPath } from '../asar-path.js';
 
 /**
  * Opens (creating if needed) the library database: WAL so readers never wait for the indexer,
@@ -23,7 +24,8 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   try {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    sqliteVec.load(db);
+    // Inside a packaged app the extension lives beside app.asar, not in it.
+    db.loadExtension(unpackedAsarPath(sqliteVec.getLoadablePath()));
     if (!options.readonly) applyMigrations(db);
     return db;
   } catch (error) {
