@@ -152,8 +152,9 @@ async function main(): Promise<void> {
 
     log('scrolling');
     await page.getByRole('searchbox', { name: 'Search photos' }).fill('');
-    await page.locator('[data-testid="library-grid"]').waitFor();
-    const grid = await scrollFrames(page, '[data-testid="library-grid"]');
+    const scroller = '[data-testid="timeline"] [data-testid="grid-scroller"]';
+    await page.locator(scroller).waitFor();
+    const grid = await scrollFrames(page, scroller);
     const baselinePage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await baselinePage.setContent(
       `<div style="height:${grid.pixels + 900}px;background:linear-gradient(#fff,#000)"></div>`,

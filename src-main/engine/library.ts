@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { EncoderClient, type EncoderClientOptions } from '../worker/encoder-client.js';
-import { DEVICE_PREFERENCES, type DevicePreference, type ProviderReport } from '../worker/providers.js';
+import { DEVICE_PREFERENCES, providerName, type DevicePreference, type ProviderReport } from '../worker/providers.js';
 import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
 import { thumbnailPathFor } from '../worker/protocol.js';
 import { dataDirLayout, type DataDirLayout } from './data-dir.js';
@@ -674,8 +674,8 @@ export class Library {
     this.store.setSetting(SETTING_PROVIDER, serialised);
     const newFallbacks = report.fallbacks.filter((f) => !previous.fallbacks.some((p) => p.provider === f.provider));
     if (newFallbacks.length > 0 && this.devicePreference() !== 'cpu') {
-      const passedOver = newFallbacks.map((f) => `${f.provider} (${f.reason})`).join('; ');
-      this.options.onNotice?.(`Could not use ${passedOver}; the model runs on ${report.provider}.`);
+      const passedOver = newFallbacks.map((f) => `${providerName(f.provider)} (${f.reason})`).join(', ');
+      this.options.onNotice?.(`Could not use ${passedOver}, so the model runs on ${providerName(report.provider)}.`);
     }
   }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { ModelFolder } from '../engine/models/manifest.js';
 import { normaliseVector } from '../engine/vector-math.js';
-import { providerCandidates, type DevicePreference, type ProviderReport } from './providers.js';
+import { explainProviderFailure, providerCandidates, type DevicePreference, type ProviderReport } from './providers.js';
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
 
 export interface EncoderOptions {
@@ -102,7 +102,7 @@ export class ClipEncoder {
       } catch (error) {
         await session?.release().catch(() => undefined);
         if (provider === 'cpu') throw error;
-        this.fallbacks.push({ provider, reason: firstLine(error) });
+        this.fallbacks.push({ provider, reason: explainProviderFailure(provider, firstLine(error)) });
       }
     }
     throw new Error('no execution provider could run the model');

@@ -44,3 +44,29 @@ export interface ProviderReport {
   provider: string;
   fallbacks: { provider: string; reason: string }[];
 }
+
+const PROVIDER_NAMES: Record<string, string> = {
+  cuda: 'CUDA',
+  dml: 'DirectML',
+  coreml: 'CoreML',
+  webgpu: 'WebGPU',
+  cpu: 'the CPU',
+};
+
+export function providerName(provider: string): string {
+  return PROVIDER_NAMES[provider] ?? provider;
+}
+
+/** onnxruntime's reasons are source locations and internals; this says what they mean. */
+export function explainProviderFailure(provider: string, message: string): string {
+  if (/adapter/i.test(message)) return 'no GPU adapter was found (no supported GPU or driver)';
+  if (/Failed to load (shared )?library|cannot open shared object/i.test(message))
+    return 'its libraries are not installed';
+  if (/backend not found|not available/i.test(message))
+    return `${providerName(provider)} is not available on this system`;
+  const cleaned = message
+    .replace(/\/\S*onnxruntime_src\/\S+:\d+\s*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return cleaned.length > 120 ? `${cleaned.slice(0, 117)}…` : cleaned;
+}

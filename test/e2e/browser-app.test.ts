@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT, TOY_MODEL_DIR, startCli, tempDir, waitFor } from '../helpers/env.js';
+import { REPO_ROOT, TOY_MODEL_DIR, startCli, waitFor } from '../helpers/env.js';
 import { paintPhoto } from '../helpers/photos.js';
 import type { ChildProcess } from 'node:child_process';
 
@@ -43,11 +44,12 @@ describe(
     let page: Page;
     let server: ChildProcess;
     let photos: string;
+    let root: string;
     const reds: string[] = [];
-    const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+    const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled' });
 
     before(async () => {
-      const root = tempDir({ after });
+      root = mkdtempSync(join(tmpdir(), 'shoebox-e2e-'));
       photos = join(root, 'photos');
       for (let i = 0; i < 4; i++) reds.push(await paintPhoto(join(photos, `red-${i}.jpg`), 'red', { seed: i + 1 }));
       const others = ['blue', 'green', 'yellow', 'purple', 'orange', 'white', 'gray', 'pink', 'brown'] as const;
@@ -67,6 +69,7 @@ describe(
     after(async () => {
       await browser?.close();
       server?.kill('SIGINT');
+      rmSync(root, { recursive: true, force: true });
     });
 
     test('a first folder added in the window is indexed with visible progress until it is up to date', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadModelFolder } from '../../src-main/engine/models/manifest.js';
 import { ClipEncoder } from '../../src-main/worker/encoder.js';
-import { providerCandidates } from '../../src-main/worker/providers.js';
+import { explainProviderFailure, providerCandidates } from '../../src-main/worker/providers.js';
 import { TOY_MODEL_DIR } from '../helpers/env.js';
 
 test('each platform tries its GPU providers first and the CPU last', () => {
@@ -34,4 +34,18 @@ test('the CPU setting runs the model on the CPU without trying a GPU', async () 
   await encoder.encodeTexts(['blue']);
   assert.deepEqual(encoder.report(), { provider: 'cpu', fallbacks: [] });
   await encoder.release();
+});
+
+test("onnxruntime's provider failures are told in words, not source locations", () => {
+  const webgpu =
+    '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.stat';
+  assert.equal(explainProviderFailure('webgpu', webgpu), 'no GPU adapter was found (no supported GPU or driver)');
+  assert.equal(
+    explainProviderFailure('cuda', 'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'),
+    'its libraries are not installed',
+  );
+  assert.equal(
+    explainProviderFailure('dml', 'no available backend found. ERR: [dml] backend not found.'),
+    'DirectML is not available on this system',
+  );
 });

@@ -1,0 +1,7 @@
+import type { ShoeboxBridge } from '$lib/api/ipc-transport.js';
+
+declare global {
+  interface Window {
+    shoebox?: ShoeboxBridge;
+  }
+}
