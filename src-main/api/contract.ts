@@ -73,6 +73,8 @@ export const requestSchemas = {
   starterAlbums: z.object({}).strict(),
   enableStarterAlbum: z.object({ id: z.string().min(1).max(100) }).strict(),
   duplicates: z.object({ maxHashDistance: z.number().int().min(0).max(32).optional() }).strict(),
+  /** Moves photos to the system trash (desktop only): always a person's confirmed choice, never automatic. */
+  trashPhotos: z.object({ photoIds: z.array(photoId).min(1).max(1000) }).strict(),
 } as const;
 
 export type MethodName = keyof typeof requestSchemas;
@@ -256,6 +258,7 @@ export interface Responses {
   starterAlbums: { starters: StarterAlbumChoice[] };
   enableStarterAlbum: AlbumSummary;
   duplicates: { groups: DuplicateGroupView[] };
+  trashPhotos: { trashed: number };
 }
 
 export interface ModelDownload {

@@ -36,6 +36,8 @@ export interface ServiceOptions {
   launchWorker?: WorkerLauncher;
   /** Reveals a file in the system's file manager (desktop only). */
   showInFolder?: (path: string) => void;
+  /** Moves a file to the system trash (desktop only). */
+  trashItem?: (path: string) => Promise<void>;
   /** Catalogue to offer (a mirror); the one shipped with Shoebox by default. */
   cataloguePath?: string;
   /** How long watched changes must settle before they are read. */
@@ -332,6 +334,20 @@ export class ShoeboxService {
             }),
           })),
         };
+      },
+      trashPhotos: async (request) => {
+        const trash = this.options.trashItem;
+        if (!trash) throw new UserError('Moving photos to the trash is available in the desktop app.');
+        const details = library.photoDetails(request.photoIds);
+        let trashed = 0;
+        for (const photo of details.values()) {
+          await trash(photo.path);
+          trashed++;
+        }
+        // The watcher sees them go; the library follows without waiting for it.
+        await library.scan();
+        this.emit({ type: 'library-changed' });
+        return { trashed };
       },
       showInFolder: (request) => {
         const photo = library.photoDetails([request.photoId]).get(request.photoId);

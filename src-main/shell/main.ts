@@ -56,6 +56,7 @@ function ready(): void {
       dataDir,
       launchWorker: launchUtilityWorker,
       showInFolder: (path) => shell.showItemInFolder(path),
+      trashItem: (path) => shell.trashItem(path),
     });
   } catch (error) {
     return fail(describeError(error));
