@@ -5,7 +5,8 @@ import type { IndexProgress } from '../engine/indexer.js';
 import { Library } from '../engine/library.js';
 import { CATALOGUE_PATH, loadCatalogue } from '../engine/models/catalogue.js';
 import { installCatalogueModel } from '../engine/models/download.js';
-import { importModelFolder, installedModels } from '../engine/models/installed.js';
+import { modelChoices } from '../engine/models/choices.js';
+import { importModelFolder } from '../engine/models/installed.js';
 import type { WorkerLauncher } from '../worker/host.js';
 import {
   METHOD_NAMES,
@@ -394,37 +395,15 @@ export class ShoeboxService {
   }
 
   private async modelChoices(): Promise<Responses['models']['models']> {
-    const installed = await installedModels(this.library.layout.models);
-    const installedIds = new Set(installed.map((model) => model.manifest.id));
-    const active = this.library.activeModel()?.manifest.id;
-    const next = this.library.pendingModel()?.manifest.id;
-    const offered = loadCatalogue(this.options.cataloguePath ?? CATALOGUE_PATH).models.map((entry) => ({
-      id: entry.id,
-      name: entry.name,
-      summary: entry.summary,
-      bytes: entry.files.reduce((sum, file) => sum + file.size, 0),
-      languages: entry.languages,
-      licence: entry.licence.name,
-      recommended: entry.recommended,
-      installed: installedIds.has(entry.id),
-      active: entry.id === active,
-      preparing: entry.id === next,
-    }));
-    const imported = installed
-      .filter((model) => !offered.some((entry) => entry.id === model.manifest.id))
-      .map((model) => ({
-        id: model.manifest.id,
-        name: model.manifest.name,
-        summary: model.manifest.description ?? 'Imported model.',
-        bytes: 0,
-        languages: 'unknown',
-        licence: 'unknown',
-        recommended: false,
-        installed: true,
-        active: model.manifest.id === active,
-        preparing: model.manifest.id === next,
-      }));
-    return [...offered.sort((a, b) => Number(b.recommended) - Number(a.recommended)), ...imported];
+    const choices = await modelChoices(
+      loadCatalogue(this.options.cataloguePath ?? CATALOGUE_PATH),
+      this.library.layout.models,
+      {
+        active: this.library.activeModel()?.manifest.id ?? null,
+        next: this.library.pendingModel()?.manifest.id ?? null,
+      },
+    );
+    return choices.map(({ imported: _imported, test: _test, ...choice }) => choice);
   }
 
   /** One download at a time, in the background; progress and the outcome go out as events. */

@@ -4,6 +4,7 @@ import { UserError } from '../engine/errors.js';
 import type { Library } from '../engine/library.js';
 import { CATALOGUE_PATH, loadCatalogue, type Catalogue } from '../engine/models/catalogue.js';
 import { installCatalogueModel } from '../engine/models/download.js';
+import { modelChoices } from '../engine/models/choices.js';
 import { importModelFolder, installedModels } from '../engine/models/installed.js';
 import { createProgressView, formatBytes } from './progress.js';
 
@@ -44,36 +45,13 @@ export function modelsCommand(context: Context): Command {
     .description('the models Shoebox offers and the ones installed')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const dataDir = context.dataDir(command);
-      const installed = await installedModels(join(dataDir, 'models'));
-      const installedIds = new Set(installed.map((model) => model.manifest.id));
-      const { active, next } = await context.withLibrary(command, (library) => ({
+      const state = await context.withLibrary(command, (library) => ({
         active: library.activeModel()?.manifest.id ?? null,
         next: library.pendingModel()?.manifest.id ?? null,
       }));
-      const offered = catalogue().models.map((entry) => ({
-        id: entry.id,
-        name: entry.name,
-        bytes: entry.files.reduce((sum, file) => sum + file.size, 0),
-        languages: entry.languages,
-        speed: entry.speed,
-        licence: entry.licence.name,
-        recommended: entry.recommended,
-        summary: entry.summary,
-        installed: installedIds.has(entry.id),
-        active: entry.id === active,
-        preparing: entry.id === next,
-      }));
-      const imported = installed
-        .filter((model) => !offered.some((entry) => entry.id === model.manifest.id))
-        .map((model) => ({
-          id: model.manifest.id,
-          name: model.manifest.name,
-          installed: true,
-          test: model.manifest.test,
-          active: model.manifest.id === active,
-          preparing: model.manifest.id === next,
-        }));
+      const choices = await modelChoices(catalogue(), join(context.dataDir(command), 'models'), state);
+      const offered = choices.filter((choice) => !choice.imported);
+      const imported = choices.filter((choice) => choice.imported);
       if (options.json) {
         process.stdout.write(JSON.stringify({ catalogue: offered, imported }, null, 2) + '\n');
         return;

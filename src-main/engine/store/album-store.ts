@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementCache } from './statements.js';
 import { blobVector } from '../vector-index.js';
 
 export interface AlbumRow {
@@ -19,17 +20,14 @@ export interface ScoreRow {
 
 /** Every SQL statement about albums: definitions, hand overrides and stored scores. */
 export class AlbumStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.get(text);
   }
 
   list(): AlbumRow[] {

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementCache } from './statements.js';
 import type { PhotoMetadata } from '../../worker/metadata.js';
 import { blobVector, removeFromAllIndexes, vectorBlob } from '../vector-index.js';
 
@@ -43,18 +44,14 @@ const DETAIL_COLUMNS = `${PHOTO_COLUMNS}, c.width, c.height, COALESCE(c.taken_at
 
 /** Every SQL statement about folders, files, contents and settings; nothing else writes them. */
 export class LibraryStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(readonly db: Database) {}
+  constructor(readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
-  /** Prepared once per text: the indexer runs the same few statements per photo. */
   private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.get(text);
   }
 
   transaction<T>(work: () => T): T {
