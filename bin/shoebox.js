@@ -10,5 +10,10 @@ if (!existsSync(fileURLToPath(entry))) {
   );
   process.exit(1);
 }
+// Output piped into `head` and the like may close early; that is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

@@ -276,14 +276,17 @@ export class ShoeboxService {
           ...(request.negatives ? { negatives: request.negatives } : {}),
           ...(request.sensitivity !== undefined ? { sensitivity: request.sensitivity } : {}),
         });
+        this.emit({ type: 'library-changed' });
         return this.albumSummary(album.name);
       },
       deleteAlbum: (request) => {
         library.deleteAlbum(request.name);
+        this.emit({ type: 'library-changed' });
         return { deleted: true };
       },
       setAlbumOverride: async (request) => {
         library.setAlbumOverride(request.name, request.photoId, request.include);
+        this.emit({ type: 'library-changed' });
         return this.albumSummary(request.name);
       },
       photoAlbums: async (request) => ({
@@ -312,6 +315,7 @@ export class ShoeboxService {
         const starter = loadStarterAlbums().find((candidate) => candidate.id === request.id);
         if (!starter) throw new UserError(`There is no starter album "${request.id}".`);
         library.createAlbum({ ...starter, starter: starter.id });
+        this.emit({ type: 'library-changed' });
         return this.albumSummary(starter.name);
       },
       duplicates: (request) => {

@@ -4,37 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT, TOY_MODEL_DIR, startCli, waitFor } from '../helpers/env.js';
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serve } from '../helpers/browser.js';
+import { TOY_MODEL_DIR, waitFor } from '../helpers/env.js';
 import { paintPhoto } from '../helpers/photos.js';
 import type { ChildProcess } from 'node:child_process';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(REPO_ROOT, 'test-results');
-
-/** Flags for a root user on a machine with no network: see the env notes on Chromium. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Starts `shoebox serve` and answers the URL it prints. */
-export async function serve(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = startCli([...args, 'serve']);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-  const url = await waitFor(
-    'shoebox serve to print its URL',
-    () => /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(output)?.[0],
-  );
-  return { url, child };
-}
 
 describe(
   'the app in a real browser',

@@ -1,17 +1,23 @@
 // The renderer sees the contract through types only, so zod and Node code never reach the bundle.
 export type {
+  AlbumDetail,
+  AlbumMember,
+  AlbumSummary,
   ApiEvent,
+  DuplicateGroupView,
   Failure,
   Hit,
   IndexingState,
   MethodName,
   ModelChoice,
   ModelDownload,
+  PhotoAlbum,
   PhotoInfo,
   RequestOf,
   Responses,
   Settings,
   ShoeboxApi,
+  StarterAlbumChoice,
   Status,
   Timeline,
 } from '../../../../src-main/api/contract.js';

@@ -2,6 +2,7 @@ const counts = new Intl.NumberFormat();
 const decimals = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 const monthFormat = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+const shortDateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function formatCount(n: number): string {
   return counts.format(n);
@@ -48,6 +49,23 @@ export function formatMonth(time: number): string {
 
 export function formatDateTime(time: number): string {
   return dateTimeFormat.format(time);
+}
+
+export function formatShortDateTime(time: number): string {
+  return shortDateTimeFormat.format(time);
+}
+
+/** Similarity scores with two decimals, or three where two would make different scores look equal. */
+export function formatScores(...scores: number[]): string[] {
+  const two = scores.map((score) => score.toFixed(2));
+  const clash = scores.some((a, i) => scores.some((b, j) => a !== b && two[i] === two[j]));
+  return clash ? scores.map((score) => score.toFixed(3)) : two;
+}
+
+/** Sensitivity from -1 (strict) to 1 (loose), signed so 0 reads as the middle. */
+export function formatSensitivity(value: number): string {
+  const text = Math.abs(value).toFixed(2);
+  return value > 0.004 ? `+${text}` : value < -0.004 ? `−${text}` : '0.00';
 }
 
 export function formatCoordinates(latitude: number, longitude: number): string {
