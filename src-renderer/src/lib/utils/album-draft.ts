@@ -1,3 +1,5 @@
+import { splitQuery as splitQueryTerms } from '../../../../src-main/engine/query-terms.js';
+
 /** What the album forms edit: prompts and negatives as typed, one per line. */
 export interface AlbumDraft {
   name: string;
@@ -20,33 +22,15 @@ export function lines(text: string): string[] {
   return [...new Set(text.split('\n').map((line) => line.trim()))].filter((line) => line.length > 0);
 }
 
-/**
- * The terms of a search as the engine reads them (src-main/engine/query.ts): `+` and `-` are
- * operators only when they stand alone, quotes group words, and an `N:` weight prefix is dropped.
- * A term that names a photo file cannot be a prompt, so it is left out.
- */
+/** The `+` terms of a search become prompts, the `-` terms negatives; a photo file cannot be a prompt. */
 export function splitQuery(query: string): { prompts: string[]; negatives: string[] } {
   const prompts: string[] = [];
   const negatives: string[] = [];
-  let sign = 1;
-  let words: string[] = [];
-  const flush = (): void => {
-    const raw = words.join(' ').replace(/["“”]/g, '').trim();
-    words = [];
-    const text = raw.replace(/^(\d+(?:\.\d+)?|\.\d+):/, '').trim();
-    if (text.length === 0 || IMAGE_PATH.test(text)) return;
-    const into = sign > 0 ? prompts : negatives;
-    if (!into.includes(text)) into.push(text);
-  };
-  for (const token of tokenize(query)) {
-    if (token === '+' || token === '-') {
-      flush();
-      sign = token === '+' ? 1 : -1;
-    } else {
-      words.push(token);
-    }
+  for (const term of splitQueryTerms(query).terms) {
+    if (IMAGE_PATH.test(term.text)) continue;
+    const into = term.sign > 0 ? prompts : negatives;
+    if (!into.includes(term.text)) into.push(term.text);
   }
-  flush();
   return { prompts, negatives };
 }
 
@@ -56,26 +40,4 @@ export function draftFromQuery(query: string): AlbumDraft {
   const joined = prompts.join(' and ');
   const name = (joined.charAt(0).toUpperCase() + joined.slice(1)).slice(0, NAME_LIMIT);
   return { name, prompts: prompts.join('\n'), negatives: negatives.join('\n'), sensitivity: 0, fromQuery: query };
-}
-
-function tokenize(query: string): string[] {
-  const tokens: string[] = [];
-  let current = '';
-  let quote: string | null = null;
-  for (const char of query) {
-    if (quote) {
-      current += char;
-      if (char === quote) quote = null;
-    } else if (char === '"' || char === '“') {
-      quote = char === '“' ? '”' : '"';
-      current += char;
-    } else if (/\s/.test(char)) {
-      if (current) tokens.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  if (current) tokens.push(current);
-  return tokens;
 }
