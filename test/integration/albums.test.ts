@@ -113,6 +113,16 @@ describe('albums, classification and duplicates with the toy model', () => {
     assert.ok(!(await library.album('red things')).members.some((m) => m.photoId === blueIn), 'back to the rule');
   });
 
+  test('a photo repainted in place leaves the album its old content belonged to', async () => {
+    const repainted = generated('red')[3]!;
+    const id = library.store.photoByPath(repainted)!.id;
+    assert.ok((await library.album('red things')).members.some((m) => m.photoId === id));
+    await paintPhoto(repainted, 'blue', { seed: 77 });
+    await library.index();
+    assert.equal(library.store.photoByPath(repainted)!.id, id, 'the same photo, new content');
+    assert.ok(!(await library.album('red things')).members.some((m) => m.photoId === id));
+  });
+
   test('a negative prompt removes what it names', async () => {
     library.createAlbum({ name: 'warm colours', prompts: ['red', 'orange'] });
     const orange = library.store.photoByPath(generated('orange')[0]!)!.id;

@@ -139,6 +139,8 @@ export class LibraryStore {
   /** The file at this path now holds other bytes (or other bytes are now known to be there). */
   replaceContent(id: number, change: Omit<NewPhoto, 'folderId' | 'path'>): void {
     removeFromAllIndexes(this.db, [id]);
+    // Album scores belong to the old bytes; the photo is scored again once it is encoded.
+    this.sql('DELETE FROM album_scores WHERE photo_id = ?').run(id);
     this.sql(
       `UPDATE photos SET size = ?, mtime_ms = ?, fingerprint = ?, status = ?, reason = ?, crashes = 0, updated_at = ?
           WHERE id = ?`,
