@@ -114,6 +114,16 @@ export function removeFromAllIndexes(db: Database, photoIds: readonly number[]):
   }
 }
 
+/** A photo now belongs to another library folder: every model's index must filter it by the new one. */
+export function moveInAllIndexes(db: Database, photoIds: readonly number[], folderId: number): void {
+  if (photoIds.length === 0) return;
+  const tables = db.prepare('SELECT index_table AS name FROM models').all() as { name: string }[];
+  for (const { name } of tables) {
+    const move = db.prepare(`UPDATE ${name} SET folder_id = ? WHERE rowid = ?`);
+    for (const id of photoIds) move.run(BigInt(folderId), BigInt(id));
+  }
+}
+
 export function vectorBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }

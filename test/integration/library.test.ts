@@ -174,6 +174,22 @@ describe('a library of generated and real photos, indexed with the toy model', (
     );
   });
 
+  test('a photo moved to another library folder is found by that folder, not the old one', async () => {
+    const second = join(workspace, 'second-folder');
+    mkdirSync(second, { recursive: true });
+    library.addFolder(second);
+    const pink = colourPhotos('pink')[0]!;
+    const movedTo = join(second, 'pink-moved.jpg');
+    renameSync(pink, movedTo);
+    const { scan, index } = await library.index();
+    assert.deepEqual([scan.moved, index.encoded], [1, 0]);
+    assert.ok(paths(await library.search('pink', { limit: 3, folders: [second] })).includes(movedTo));
+    assert.ok(!paths(await library.search('pink', { limit: 50, folders: [fixture.root] })).includes(movedTo));
+    renameSync(movedTo, pink);
+    await library.removeFolder(second);
+    await library.index();
+  });
+
   test('a copy of a known photo is indexed from the copy, not encoded again', async () => {
     const original = colourPhotos('yellow')[0]!;
     const copy = join(fixture.coloursDir, 'copy-of-yellow.jpg');

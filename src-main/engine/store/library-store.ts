@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { StatementCache } from './statements.js';
 import type { PhotoMetadata } from '../../worker/metadata.js';
-import { blobVector, removeFromAllIndexes, vectorBlob } from '../vector-index.js';
+import { blobVector, moveInAllIndexes, removeFromAllIndexes, vectorBlob } from '../vector-index.js';
 
 export type PhotoStatus = 'pending' | 'indexed' | 'failed' | 'skipped';
 
@@ -82,7 +82,11 @@ export class LibraryStore {
 
   /** Moves a folder's files under another folder (the user added a folder that contains it). */
   mergeFolderInto(fromId: number, intoId: number): void {
+    const ids = (this.sql('SELECT id FROM photos WHERE folder_id = ?').all(fromId) as { id: number }[]).map(
+      (r) => r.id,
+    );
     this.sql('UPDATE photos SET folder_id = ? WHERE folder_id = ?').run(intoId, fromId);
+    moveInAllIndexes(this.db, ids, intoId);
     this.sql('DELETE FROM folders WHERE id = ?').run(fromId);
   }
 
@@ -165,6 +169,7 @@ export class LibraryStore {
       Date.now(),
       id,
     );
+    moveInAllIndexes(this.db, [id], folderId);
   }
 
   deletePhotos(ids: readonly number[]): void {
