@@ -40,6 +40,16 @@ export interface AlbumContext {
   modelId: string;
   /** Text embeddings from the model in use (unit vectors), cached by the caller. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * Judgements kept between calls, valid while `version()` (which changes with every write to the
+   * database, by this process or another) stays the same: the album list is asked for often.
+   */
+  cache?: { version(): string; judged: Map<number, { key: string; value: Judged }> };
+}
+
+interface Judged {
+  thresholds: Thresholds;
+  judged: MemberScore[];
 }
 
 export interface AlbumDefinition {
@@ -122,10 +132,12 @@ export async function scoreMissing(context: AlbumContext, album: AlbumRow): Prom
 }
 
 /** Every scored photo judged against the album's own thresholds, then its overrides; best first. */
-export async function judgeAlbum(
-  context: AlbumContext,
-  album: AlbumRow,
-): Promise<{ thresholds: Thresholds; judged: MemberScore[] }> {
+export async function judgeAlbum(context: AlbumContext, album: AlbumRow): Promise<Judged> {
+  // Nothing written since the last judgement (scores included) means nothing to score or re-judge.
+  const keyNow = () =>
+    context.cache ? `${context.cache.version()}|${context.modelId}|${JSON.stringify(album)}` : null;
+  const cached = context.cache?.judged.get(album.id);
+  if (cached && cached.key === keyNow()) return cached.value;
   await scoreMissing(context, album);
   const scored = context.store.scores(album.id, context.modelId);
   const limits = thresholds(
@@ -140,7 +152,10 @@ export async function judgeAlbum(
       override: overrides.get(row.photoId) ?? null,
     }))
     .sort((a, b) => b.score - a.score);
-  return { thresholds: limits, judged };
+  const value = { thresholds: limits, judged };
+  const key = keyNow();
+  if (key !== null) context.cache!.judged.set(album.id, { key, value });
+  return value;
 }
 
 export function isMember(photo: MemberScore): boolean {

@@ -124,6 +124,7 @@ export class Library {
   private exclusive: Promise<unknown> = Promise.resolve();
   private indexer: Indexer | null = null;
   private albumStore: AlbumStore | null = null;
+  private readonly albumJudgements = new Map<number, { key: string; value: Awaited<ReturnType<typeof judgeAlbum>> }>();
 
   private constructor(
     readonly db: Database,
@@ -481,10 +482,16 @@ export class Library {
 
   private albumContext(): AlbumContext {
     const model = this.requireModel();
+    const changes = this.db.prepare('SELECT total_changes() AS n');
     return {
       store: (this.albumStore ??= new AlbumStore(this.db)),
       modelId: model.manifest.id,
       embed: (texts) => this.textVectors(texts, model),
+      cache: {
+        // This connection's writes, and (data_version) every other connection's commits.
+        version: () => `${(changes.get() as { n: number }).n}:${this.db.pragma('data_version', { simple: true })}`,
+        judged: this.albumJudgements,
+      },
     };
   }
 
