@@ -36,6 +36,14 @@ const EDITS: Record<string, (image: Sharp, meta: Metadata) => Sharp> = {
     return image.clone().extract({ left: dx, top: dy, width: w - 2 * dx, height: h - 2 * dy });
   },
   'slightly sharpened': (image) => image.clone().sharpen(),
+  // The next frame of a burst: the camera moved a little, so the frame shifts by a few per cent.
+  'burst neighbour (4 % shift)': (image, meta) => {
+    const w = meta.width ?? 400;
+    const h = meta.height ?? 300;
+    const dx = Math.round(w * 0.04);
+    const dy = Math.round(h * 0.02);
+    return image.clone().extract({ left: dx, top: dy, width: w - dx, height: h - dy });
+  },
 };
 
 async function generated(count: number): Promise<Buffer[]> {
