@@ -1,7 +1,7 @@
 import { api } from '$lib/api/index.js';
 import { errorMessage, isAbortError } from '$lib/api/reply.js';
 import type { AlbumDetail, AlbumSummary, RequestOf, StarterAlbumChoice } from '$lib/api/types.js';
-import { debounce } from '$lib/utils/debounce.js';
+import { followLibrary } from './follow-library.js';
 import { notices } from './notices.svelte.js';
 
 type AlbumChange = Omit<RequestOf<'updateAlbum'>, 'name'>;
@@ -25,17 +25,12 @@ class AlbumsManager {
   #shown: string | null = null;
   #listSequence = 0;
   #detailController: AbortController | null = null;
-  // New photos are scored as they arrive; reload often enough to watch an album fill, not on every batch.
-  readonly #refreshSoon = debounce(() => void this.#refreshAll(), 400, 2500);
 
   start(): () => void {
-    void this.refresh();
-    const unsubscribe = api.subscribe((event) => {
-      if (event.type === 'library-changed') this.#refreshSoon();
-    });
+    // New photos are scored as they arrive; reload often enough to watch an album fill, not on every batch.
+    const stop = followLibrary(() => void this.#refreshAll(), 400, 2500);
     return () => {
-      unsubscribe();
-      this.#refreshSoon.cancel();
+      stop();
       this.#detailController?.abort();
     };
   }

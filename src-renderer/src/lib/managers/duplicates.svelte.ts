@@ -1,8 +1,8 @@
 import { api } from '$lib/api/index.js';
 import { errorMessage, isAbortError } from '$lib/api/reply.js';
 import type { DuplicateGroupView } from '$lib/api/types.js';
-import { debounce } from '$lib/utils/debounce.js';
 import { plural } from '$lib/utils/format.js';
+import { followLibrary } from './follow-library.js';
 import { notices } from './notices.svelte.js';
 
 /**
@@ -31,17 +31,12 @@ class DuplicatesManager {
   readonly canTrash = api.platform === 'desktop';
 
   #controller: AbortController | null = null;
-  readonly #refreshSoon = debounce(() => void this.refresh(), 800, 5000);
 
   /** Looks now and again as the library changes, until the returned function is called. */
   watch(): () => void {
-    void this.refresh();
-    const unsubscribe = api.subscribe((event) => {
-      if (event.type === 'library-changed') this.#refreshSoon();
-    });
+    const stop = followLibrary(() => void this.refresh(), 800, 5000);
     return () => {
-      unsubscribe();
-      this.#refreshSoon.cancel();
+      stop();
       this.#controller?.abort();
     };
   }

@@ -1,6 +1,6 @@
 import { api } from '$lib/api/index.js';
 import type { Timeline } from '$lib/api/types.js';
-import { debounce } from '$lib/utils/debounce.js';
+import { followLibrary } from './follow-library.js';
 import { notices } from './notices.svelte.js';
 
 /** Every indexed photo, newest first, reloaded as the library changes. */
@@ -12,7 +12,6 @@ class TimelineManager {
 
   #sequence = 0;
   // While indexing fills the library, reload often enough to watch it grow, not on every batch.
-  readonly #refreshSoon = debounce(() => void this.refresh(), 400, 2500);
 
   async refresh(): Promise<void> {
     const sequence = ++this.#sequence;
@@ -25,14 +24,7 @@ class TimelineManager {
   }
 
   start(): () => void {
-    void this.refresh();
-    const unsubscribe = api.subscribe((event) => {
-      if (event.type === 'library-changed') this.#refreshSoon();
-    });
-    return () => {
-      unsubscribe();
-      this.#refreshSoon.cancel();
-    };
+    return followLibrary(() => void this.refresh(), 400, 2500);
   }
 }
 
