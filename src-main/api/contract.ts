@@ -155,15 +155,20 @@ export interface PhotoInfo {
   sizeBytes: number;
 }
 
+/** A model a person can choose: from the catalogue (installed or not), or imported by hand. */
 export interface ModelChoice {
   id: string;
   name: string;
   summary: string;
+  /** Download size; 0 for imported models. */
   bytes: number;
   languages: string;
   licence: string;
   recommended: boolean;
   installed: boolean;
+  /** Not in the catalogue: imported from a folder. */
+  imported: boolean;
+  test: boolean;
   active: boolean;
   preparing: boolean;
 }

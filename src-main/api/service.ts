@@ -398,16 +398,11 @@ export class ShoeboxService {
     };
   }
 
-  private async modelChoices(): Promise<Responses['models']['models']> {
-    const choices = await modelChoices(
-      loadCatalogue(this.options.cataloguePath ?? CATALOGUE_PATH),
-      this.library.layout.models,
-      {
-        active: this.library.activeModel()?.manifest.id ?? null,
-        next: this.library.pendingModel()?.manifest.id ?? null,
-      },
-    );
-    return choices.map(({ imported: _imported, test: _test, ...choice }) => choice);
+  private modelChoices(): Promise<Responses['models']['models']> {
+    return modelChoices(loadCatalogue(this.options.cataloguePath ?? CATALOGUE_PATH), this.library.layout.models, {
+      active: this.library.activeModel()?.manifest.id ?? null,
+      next: this.library.pendingModel()?.manifest.id ?? null,
+    });
   }
 
   /** One download at a time, in the background; progress and the outcome go out as events. */

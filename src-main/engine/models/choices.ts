@@ -1,23 +1,6 @@
+import type { ModelChoice } from '../../api/contract.js';
 import type { Catalogue } from './catalogue.js';
 import { installedModels } from './installed.js';
-
-/** A model a person can choose: from the catalogue (installed or not), or imported by hand. */
-export interface ModelChoice {
-  id: string;
-  name: string;
-  summary: string;
-  /** Download size; 0 for imported models. */
-  bytes: number;
-  languages: string;
-  licence: string;
-  recommended: boolean;
-  installed: boolean;
-  /** Not in the catalogue: imported from a folder. */
-  imported: boolean;
-  test: boolean;
-  active: boolean;
-  preparing: boolean;
-}
 
 /** The catalogue's models (recommended first), then the imported ones, each with its state. */
 export async function modelChoices(
