@@ -167,8 +167,7 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
   const status = library.status();
   const { index, scan } = summary;
   if (options.json && !options.watch) {
-    const { failures, skippedFiles, ...counts } = status;
-    process.stdout.write(JSON.stringify({ ...summary, seconds, status: counts }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...summary, seconds, status }, null, 2) + '\n');
   } else {
     process.stderr.write(
       `Indexed ${index.done} photos in ${seconds.toFixed(1)} s (${index.encoded} encoded, ${index.reused} reused, ` +
@@ -341,10 +340,16 @@ export function buildProgram(): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       await withLibrary(command, (library) => {
         const status = library.status();
+        const { failures, skippedFiles } = library.fileReasons();
         if (options.json) {
-          process.stdout.write(
-            JSON.stringify({ ...status, model: status.model?.id ?? null, modelDetails: status.model }, null, 2) + '\n',
-          );
+          const json = {
+            ...status,
+            model: status.model?.id ?? null,
+            modelDetails: status.model,
+            failures,
+            skippedFiles,
+          };
+          process.stdout.write(JSON.stringify(json, null, 2) + '\n');
           return;
         }
         const out = [
@@ -353,8 +358,7 @@ export function buildProgram(): Command {
           `Folders: ${status.folders.length > 0 ? status.folders.join(', ') : 'none'}`,
           `Photos: ${status.photos} (${status.indexed} indexed, ${status.pending} pending, ${status.failed} failed); ${status.skipped} other files skipped`,
         ];
-        if (status.failures.length > 0)
-          out.push('', 'Failed:', ...status.failures.map((f) => `  ${f.path}: ${f.reason}`));
+        if (failures.length > 0) out.push('', 'Failed:', ...failures.map((f) => `  ${f.path}: ${f.reason}`));
         process.stdout.write(out.join('\n') + '\n');
       });
     });

@@ -84,6 +84,10 @@ export interface LibraryStatus {
   /** The device setting, and the execution provider the model last ran on (null before it first ran). */
   device: { preference: DevicePreference; provider: string | null; fallbacks: ProviderReport['fallbacks'] };
   folders: string[];
+}
+
+/** Why files are failed or skipped: the long lists, asked for apart from the counts. */
+export interface FileReasons {
   failures: { path: string; reason: string }[];
   skippedFiles: { path: string; reason: string }[];
 }
@@ -505,10 +509,9 @@ export class Library {
       : null;
   }
 
+  /** Counts and settings: cheap enough for a window to ask for every few seconds. */
   status(): LibraryStatus {
     const counts: Record<PhotoStatus, number> = this.store.statusCounts();
-    const withReason = (status: PhotoStatus) =>
-      this.store.withStatus(status).map((row) => ({ path: row.path, reason: row.reason ?? 'unknown' }));
     return {
       files: counts.indexed + counts.pending + counts.failed + counts.skipped,
       photos: counts.indexed + counts.pending + counts.failed,
@@ -517,9 +520,13 @@ export class Library {
       nextModel: describeModel(this.nextModel),
       device: { preference: this.devicePreference(), ...this.lastProvider() },
       folders: this.store.folders().map((folder) => folder.path),
-      failures: withReason('failed'),
-      skippedFiles: withReason('skipped'),
     };
+  }
+
+  fileReasons(): FileReasons {
+    const withReason = (status: PhotoStatus) =>
+      this.store.withStatus(status).map((row) => ({ path: row.path, reason: row.reason ?? 'unknown' }));
+    return { failures: withReason('failed'), skippedFiles: withReason('skipped') };
   }
 
   /** Encoder statistics, for tests and benchmarks. */

@@ -43,14 +43,15 @@ describe('a library of generated and real photos, indexed with the toy model', (
 
   test('every file under the folder ends indexed, failed with a reason, or skipped with a reason', () => {
     const status = library.status();
+    const { failures, skippedFiles } = library.fileReasons();
     assert.equal(status.pending, 0);
     assert.equal(status.files, listFiles(fixture.root).length);
     assert.equal(status.files, status.indexed + status.failed + status.skipped);
-    for (const entry of [...status.failures, ...status.skippedFiles]) assert.ok(entry.reason.length > 5, entry.path);
+    for (const entry of [...failures, ...skippedFiles]) assert.ok(entry.reason.length > 5, entry.path);
   });
 
   test('broken files fail with their reason while everything else indexes', () => {
-    const { failures } = library.status();
+    const { failures } = library.fileReasons();
     const reasonFor = (name: string) => failures.find((f) => basename(f.path) === name)?.reason;
     assert.match(reasonFor('empty.jpg') ?? '', /empty/);
     assert.match(reasonFor('notes.jpg') ?? '', /not a readable image/);
@@ -65,7 +66,7 @@ describe('a library of generated and real photos, indexed with the toy model', (
     const indexed = new Set(
       listFiles(join(fixture.corpusDir, 'jpg', 'invalid')).concat(listFiles(join(fixture.corpusDir, 'jpg', 'tests'))),
     );
-    const { failures, skippedFiles } = library.status();
+    const { failures, skippedFiles } = library.fileReasons();
     for (const entry of [...failures, ...skippedFiles]) {
       if (indexed.has(entry.path)) assert.ok(basename(entry.path) === 'README', `${entry.path}: ${entry.reason}`);
     }
@@ -73,7 +74,7 @@ describe('a library of generated and real photos, indexed with the toy model', (
 
   test('formats that cannot be decoded yet are skipped with a reason that names them', (t) => {
     if (!fixture.corpusDir) return t.skip('no corpus');
-    const { skippedFiles } = library.status();
+    const { skippedFiles } = library.fileReasons();
     const heic = skippedFiles.filter((f) => /\.(heic|heif)$/i.test(f.path));
     assert.ok(heic.length >= 3);
     for (const entry of heic) assert.match(entry.reason, /HEI[CF]/);

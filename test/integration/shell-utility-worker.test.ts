@@ -108,9 +108,10 @@ test('a worker crash over the channel fails only the culprit, and the worker is 
   const lib = await library(t, launcher, 'killer');
   await lib.index();
   const status = lib.status();
+  const { failures } = lib.fileReasons();
   assert.equal(status.indexed, 5);
   assert.deepEqual(
-    status.failures.map((f) => basename(f.path)),
+    failures.map((f) => basename(f.path)),
     ['killer.jpg'],
   );
   assert.ok(launcher.starts >= 3, `restarted after each crash (${launcher.starts} starts)`);
@@ -122,12 +123,13 @@ test('a hung worker that ignores SIGTERM is killed outright and indexing goes on
   const lib = await library(t, launcher, 'sleeper');
   await lib.index();
   const status = lib.status();
+  const { failures } = lib.fileReasons();
   assert.equal(status.indexed, 5);
   assert.deepEqual(
-    status.failures.map((f) => basename(f.path)),
+    failures.map((f) => basename(f.path)),
     ['sleeper.jpg'],
   );
-  assert.match(status.failures[0]!.reason, /did not answer within/);
+  assert.match(failures[0]!.reason, /did not answer within/);
   // SIGTERM is ignored, so each hung worker (in its batch, then alone) can only have ended by SIGKILL.
   await waitFor('both hung workers to be killed', () =>
     launcher.children.filter((child) => child.signalCode === 'SIGKILL').length >= 2 ? true : undefined,

@@ -37,13 +37,14 @@ test('a photo that crashes the worker twice is recorded as failed and every othe
   const { library, good, bad } = await libraryWithFault(t, 'crash', 'killer');
   const { index } = await library.index();
   const status = library.status();
+  const { failures } = library.fileReasons();
   assert.equal(status.indexed, good.length);
   assert.equal(status.pending, 0);
   assert.deepEqual(
-    status.failures.map((f) => basename(f.path)),
+    failures.map((f) => basename(f.path)),
     [basename(bad)],
   );
-  assert.match(status.failures[0]!.reason, /crashed the worker 2 times/);
+  assert.match(failures[0]!.reason, /crashed the worker 2 times/);
   assert.equal(index.failed, 1);
   assert.ok(library.encoderStats().workerStarts >= 3, 'the worker was restarted after each crash');
   const reds = await library.search('red', { limit: 4 });
@@ -54,10 +55,11 @@ test('a photo that hangs the worker is given up after its time-out, and indexing
   const { library, good, bad } = await libraryWithFault(t, 'hang', 'sleeper');
   await library.index();
   const status = library.status();
+  const { failures } = library.fileReasons();
   assert.equal(status.indexed, good.length);
   assert.deepEqual(
-    status.failures.map((f) => basename(f.path)),
+    failures.map((f) => basename(f.path)),
     [basename(bad)],
   );
-  assert.match(status.failures[0]!.reason, /did not answer within/);
+  assert.match(failures[0]!.reason, /did not answer within/);
 });
