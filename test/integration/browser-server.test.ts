@@ -91,7 +91,7 @@ describe('browser mode: the API over HTTP and WebSocket', () => {
     assert.equal((await raw(server.port, '/api/status', { method: 'POST', headers: rebound })).status, 421);
   });
 
-  test('invalid requests get one sentence back, and the engine never sees them', async () => {
+  test('invalid requests and unknown methods are refused with one sentence', async () => {
     await assert.rejects(call('search', { query: 'red', limit: 'lots' }), /Invalid request for search: limit/);
     await assert.rejects(call('photo', { photoId: -1 }), /Invalid request for photo/);
     await assert.rejects(call('status' as never, { extra: true }), /Invalid request for status/);
