@@ -2,7 +2,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { EncoderClient, type EncoderClientOptions } from '../worker/encoder-client.js';
 import { DEVICE_PREFERENCES, providerName, type DevicePreference, type ProviderReport } from '../worker/providers.js';
 import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
@@ -128,6 +128,7 @@ export class Library {
   private exclusive: Promise<unknown> = Promise.resolve();
   private indexer: Indexer | null = null;
   private albumStore: AlbumStore | null = null;
+  private totalChanges: Statement | null = null;
   private readonly albumJudgements = new Map<number, { key: string; value: Awaited<ReturnType<typeof judgeAlbum>> }>();
 
   private constructor(
@@ -484,16 +485,20 @@ export class Library {
     return classify(this.albumContext(), vector, labels, model.manifest.logitScale);
   }
 
+  /** Changes with every write to the database: this connection's, and (data_version) every other's. */
+  private databaseVersion(): string {
+    this.totalChanges ??= this.db.prepare('SELECT total_changes() AS n');
+    return `${(this.totalChanges.get() as { n: number }).n}:${this.db.pragma('data_version', { simple: true })}`;
+  }
+
   private albumContext(): AlbumContext {
     const model = this.requireModel();
-    const changes = this.db.prepare('SELECT total_changes() AS n');
     return {
       store: (this.albumStore ??= new AlbumStore(this.db)),
       modelId: model.manifest.id,
       embed: (texts) => this.textVectors(texts, model),
       cache: {
-        // This connection's writes, and (data_version) every other connection's commits.
-        version: () => `${(changes.get() as { n: number }).n}:${this.db.pragma('data_version', { simple: true })}`,
+        version: () => this.databaseVersion(),
         judged: this.albumJudgements,
       },
     };
