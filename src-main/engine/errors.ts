@@ -3,7 +3,7 @@
  * without a stack trace; any other error is a bug.
  */
 export class UserError extends Error {
-  override readonly name = 'UserError';
+  override readonly name: string = 'UserError';
 }
 
 export function describeError(error: unknown): string {
@@ -17,5 +17,5 @@ export function describeError(error: unknown): string {
  * The message is one sentence for the person.
  */
 export class IndexingPausedError extends UserError {
-  override readonly name = 'IndexingPausedError';
+  override readonly name: string = 'IndexingPausedError';
 }
