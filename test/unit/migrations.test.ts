@@ -56,9 +56,12 @@ test('a database from a newer Shoebox is refused, not downgraded', (t) => {
   assert.throws(() => openDatabase(file), /newer than this Shoebox understands/);
 });
 
-test('a file that is not a database gives one clear sentence', async (t) => {
-  const file = join(tempDir(t), 'library.db');
-  const { writeFileSync } = await import('node:fs');
+test('a reader given a file that is not a database gets one clear sentence and leaves the file alone', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'library.db');
+  const { readdirSync, writeFileSync } = await import('node:fs');
   writeFileSync(file, 'this is not sqlite '.repeat(100));
-  assert.throws(() => openDatabase(file), /cannot be (opened|read) \(file is not a database\)/);
+  // Repairing is the engine's job (see database-health.test.ts); a read-only connection only reports.
+  assert.throws(() => openDatabase(file, { readonly: true }), /cannot be opened \(file is not a database\)/);
+  assert.deepEqual(readdirSync(dir), ['library.db']);
 });
