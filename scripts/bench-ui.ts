@@ -71,13 +71,13 @@ async function indexedLibrary(): Promise<string> {
   }
   const library = Library.open({ dataDir: data });
   try {
-    library.useModel(TOY_MODEL);
+    await library.useModel(TOY_MODEL);
     if (library.folders().length === 0) library.addFolder(photos);
     log('indexing (once; cached)');
     await library.index();
     if (library.status().indexed !== PHOTOS) throw new Error(`only ${library.status().indexed} photos indexed`);
   } finally {
-    library.close();
+    await library.close();
   }
   return data;
 }

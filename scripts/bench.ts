@@ -193,9 +193,9 @@ async function indexThroughput(
     indexer: { batchSize: BATCH },
   });
   try {
-    library.setDevicePreference(DEVICE as DevicePreference);
-    library.useModel(model.dir);
-    library.addFolder(join(files[0]!, '..'));
+    await library.setDevicePreference(DEVICE as DevicePreference);
+    await library.useModel(model.dir);
+    await library.addFolder(join(files[0]!, '..'));
     // Starting the worker and loading the model are not indexing: one photo warms them up.
     await library.similar(files[0]!);
     const started = performance.now();
@@ -213,7 +213,7 @@ async function indexThroughput(
       peakRss,
     };
   } finally {
-    library.close();
+    await library.close();
   }
 }
 

@@ -27,7 +27,11 @@ if (files.length === 0) {
   console.error('No test files found under dist/test: run "npm run build" first.');
   process.exit(1);
 }
+// Every test process treats an unhandled rejection as the failure it is (NODE_OPTIONS reaches the
+// per-file processes the test runner starts, and the child processes the tests start).
+const nodeOptions = [process.env.NODE_OPTIONS, '--unhandled-rejections=strict'].filter(Boolean).join(' ');
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
   stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: nodeOptions },
 });
 process.exit(result.status ?? 1);

@@ -69,9 +69,8 @@ const IDLE: IndexingState = {
 export class ShoeboxService {
   private readonly listeners = new Set<(event: ApiEvent) => void>();
   private indexing: IndexingState = IDLE;
-  private watcher: { close(): Promise<void> } | null = null;
-  private run: Promise<void> = Promise.resolve();
-  private generation = 0;
+  /** Settles when the first pass of following is over; null until the service follows. */
+  private following: Promise<void> | null = null;
   private download: ModelDownload | null = null;
   private lastLibraryChanged = 0;
   private closed = false;
@@ -97,16 +96,13 @@ export class ShoeboxService {
 
   /** Begins indexing and watching the library folders, and follows them until closed. */
   start(): void {
-    void this.restartIndexing();
+    this.follow();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.generation++;
-    this.library.stopIndexing();
-    await this.watcher?.close();
-    await this.run;
-    this.library.close();
+    await this.library.close();
+    await this.following;
   }
 
   subscribe(listener: (event: ApiEvent) => void): () => void {
@@ -157,6 +153,11 @@ export class ShoeboxService {
           name: basename(row.path),
           reason: row.reason ?? 'unknown',
         })),
+      retryFailed: async () => {
+        await library.retryFailed();
+        this.follow();
+        return this.status();
+      },
       timeline: () => {
         const rows = library.store.timeline();
         return {
@@ -201,21 +202,21 @@ export class ShoeboxService {
         };
       },
       addFolder: async (request) => {
-        library.addFolder(request.path);
-        await this.restartIndexing();
+        await library.addFolder(request.path);
+        this.follow();
         this.emit({ type: 'library-changed' });
         return this.status();
       },
       removeFolder: async (request) => {
-        this.library.stopIndexing();
         await library.removeFolder(request.path);
-        await this.restartIndexing();
+        this.follow();
         this.emit({ type: 'library-changed' });
         return this.status();
       },
+      previewIgnorePatterns: (request) => library.ignoreImpact(request.patterns),
       setIgnorePatterns: async (request) => {
-        library.setIgnorePatterns(request.patterns);
-        await this.restartIndexing();
+        await library.setIgnorePatterns(request.patterns, { confirmed: request.confirmed });
+        this.emit({ type: 'library-changed' });
         return this.status();
       },
       models: async () => ({ models: await this.modelChoices(), downloading: this.download }),
@@ -225,8 +226,8 @@ export class ShoeboxService {
         if (!existsSync(join(installed, 'manifest.json'))) {
           throw new UserError(`The model "${request.id}" is not installed: download or import it first.`);
         }
-        library.useModel(installed);
-        await this.restartIndexing();
+        await library.useModel(installed);
+        this.follow();
         return this.status();
       },
       importModel: async (request) => {
@@ -236,10 +237,7 @@ export class ShoeboxService {
       settings: () => this.settings(),
       updateSettings: async (request) => {
         if (request.theme) library.store.setSetting(SETTING_THEME, request.theme);
-        if (request.device && request.device !== library.devicePreference()) {
-          library.setDevicePreference(request.device);
-          await this.restartIndexing();
-        }
+        if (request.device) await library.setDevicePreference(request.device);
         return this.settings();
       },
       albums: async () => ({
@@ -343,14 +341,8 @@ export class ShoeboxService {
       trashPhotos: async (request) => {
         const trash = this.options.trashItem;
         if (!trash) throw new UserError('Moving photos to the trash is available in the desktop app.');
-        const details = library.photoDetails(request.photoIds);
-        let trashed = 0;
-        for (const photo of details.values()) {
-          await trash(photo.path);
-          trashed++;
-        }
-        // The watcher sees them go; the library follows without waiting for it.
-        await library.scan();
+        const paths = [...library.photoDetails(request.photoIds).values()].map((photo) => photo.path);
+        const trashed = await library.removeFiles(paths, trash);
         this.emit({ type: 'library-changed' });
         return { trashed };
       },
@@ -440,71 +432,56 @@ export class ShoeboxService {
   }
 
   /**
-   * Stops whatever indexing runs and starts again with the library as it is now: after a folder,
-   * model, ignore or device change. Calls overlap safely: only the latest one goes on to run.
+   * Follows the library's folders once a model is chosen: the library's coordinator then applies
+   * every later change (folders, model, ignore patterns, device) in order and indexes after it,
+   * so the service only has to start following once and translate what it hears into state.
    */
-  private async restartIndexing(): Promise<void> {
-    const generation = ++this.generation;
-    this.library.stopIndexing();
-    const previous = this.watcher;
-    this.watcher = null;
-    await previous?.close();
-    await this.run;
-    if (generation !== this.generation || this.closed) return;
+  private follow(): void {
+    if (this.closed) return;
     const status = this.library.status();
-    const blocked = !status.model
-      ? 'Choose a model to start indexing.'
-      : status.folders.length === 0
-        ? 'Add a photo folder to start indexing.'
-        : null;
-    if (blocked) {
-      this.setIndexing({ ...IDLE, blocked });
+    if (!status.model) {
+      this.setIndexing({ ...IDLE, blocked: 'Choose a model to start indexing.' });
       return;
     }
-    this.run = this.watch(generation).catch((error: unknown) => {
-      this.setIndexing({ ...IDLE, blocked: `Indexing stopped: ${describeError(error)}` });
-    });
-  }
-
-  private async watch(generation: number): Promise<void> {
-    this.setIndexing({ ...IDLE, phase: 'scanning', currentFolder: this.library.folders()[0]?.path ?? null });
-    const onIndex = (progress: IndexProgress) => {
-      if (generation !== this.generation) return;
-      this.setIndexing({
-        phase: 'indexing',
-        done: progress.done,
-        total: progress.total,
-        photosPerSecond: progress.photosPerSecond,
-        etaSeconds: progress.etaSeconds,
-        currentFolder: progress.currentPath ? dirname(progress.currentPath) : this.indexing.currentFolder,
-        blocked: null,
-      });
-      this.libraryChanged(false);
+    if (status.folders.length === 0) this.setIndexing({ ...IDLE, blocked: 'Add a photo folder to start indexing.' });
+    else if (this.indexing.blocked?.startsWith('Add a photo folder')) this.setIndexing({ ...this.indexing, blocked: null });
+    if (this.following) return;
+    this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: status.folders[0] ?? null });
+    const watching = () => {
+      this.setIndexing({ ...this.indexing, phase: 'watching', etaSeconds: null, currentFolder: null, blocked: null });
+      this.libraryChanged(true);
     };
-    const watcher = await this.library.watch(
-      {
-        onScan: (progress) => {
-          if (generation === this.generation)
-            this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: progress.folder });
+    this.following = this.library
+      .watch(
+        {
+          onScan: (progress) => this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: progress.folder }),
+          onIndex: (progress) => {
+            this.setIndexing({
+              phase: 'indexing',
+              done: progress.done,
+              total: progress.total,
+              photosPerSecond: progress.photosPerSecond,
+              etaSeconds: progress.etaSeconds,
+              currentFolder: progress.currentPath ? dirname(progress.currentPath) : this.indexing.currentFolder,
+              blocked: null,
+            });
+            this.libraryChanged(false);
+          },
+          onUpdate: watching,
+          onSettled: watching,
+          // Stays on screen until indexing goes on again: the library retries by itself.
+          onPaused: (error) => this.setIndexing({ ...IDLE, phase: 'watching', blocked: error.message }),
+          onError: (error) =>
+            this.emit({ type: 'notice', message: `Could not follow a change: ${describeError(error)}` }),
         },
-        onIndex,
-        onUpdate: () => {
-          if (generation !== this.generation) return;
-          this.setIndexing({ ...this.indexing, phase: 'watching', etaSeconds: null, currentFolder: null });
-          this.libraryChanged(true);
-        },
-        onError: (error) =>
-          this.emit({ type: 'notice', message: `Could not follow a change: ${describeError(error)}` }),
-      },
-      this.options.watchStableMs !== undefined ? { stableMs: this.options.watchStableMs } : {},
-    );
-    if (generation !== this.generation) {
-      await watcher.close();
-      return;
-    }
-    this.watcher = watcher;
-    this.setIndexing({ ...this.indexing, phase: 'watching', etaSeconds: null, currentFolder: null });
-    this.libraryChanged(true);
+        this.options.watchStableMs !== undefined ? { stableMs: this.options.watchStableMs } : {},
+      )
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        if (this.closed) return;
+        this.following = null;
+        this.setIndexing({ ...IDLE, blocked: `Indexing stopped: ${describeError(error)}` });
+      });
   }
 
   private setIndexing(state: IndexingState): void {

@@ -116,8 +116,8 @@ export function modelsCommand(context: Context): Command {
       const installed = join(context.dataDir(command), 'models', idOrFolder);
       const candidates = (await installedModels(join(context.dataDir(command), 'models'))).map((m) => m.dir);
       const dir = candidates.includes(installed) ? installed : resolve(idOrFolder);
-      await context.withLibrary(command, (library) => {
-        const result = library.useModel(dir);
+      await context.withLibrary(command, async (library) => {
+        const result = await library.useModel(dir);
         process.stdout.write(
           describeSwitch(library, result, library.pendingModel()?.manifest.id ?? library.activeModel()!.manifest.id) +
             '\n',

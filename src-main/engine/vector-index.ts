@@ -95,7 +95,7 @@ export class VectorIndex {
           `SELECT p.id, p.folder_id AS folderId, COALESCE(c.taken_at, p.mtime_ms) AS takenAt, e.vector
              FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
              JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
-            WHERE p.status = 'indexed'`,
+            WHERE p.status = 'photo'`,
         )
         .all(this.modelId) as { id: number; folderId: number; takenAt: number; vector: Buffer }[];
       for (const row of rows) this.insertRow.run(BigInt(row.id), row.vector, BigInt(row.folderId), BigInt(row.takenAt));
@@ -104,11 +104,18 @@ export class VectorIndex {
   }
 }
 
+/** Every model's search index table. */
+export function indexTables(db: Database): { modelId: string; table: string }[] {
+  return db.prepare('SELECT id AS modelId, index_table AS "table" FROM models').all() as {
+    modelId: string;
+    table: string;
+  }[];
+}
+
 /** Removes photos from every model's index: a deleted file leaves all searches. */
 export function removeFromAllIndexes(db: Database, photoIds: readonly number[]): void {
   if (photoIds.length === 0) return;
-  const tables = db.prepare('SELECT index_table AS name FROM models').all() as { name: string }[];
-  for (const { name } of tables) {
+  for (const { table: name } of indexTables(db)) {
     const remove = db.prepare(`DELETE FROM ${name} WHERE rowid = ?`);
     for (const id of photoIds) remove.run(BigInt(id));
   }
@@ -117,8 +124,7 @@ export function removeFromAllIndexes(db: Database, photoIds: readonly number[]):
 /** A photo now belongs to another library folder: every model's index must filter it by the new one. */
 export function moveInAllIndexes(db: Database, photoIds: readonly number[], folderId: number): void {
   if (photoIds.length === 0) return;
-  const tables = db.prepare('SELECT index_table AS name FROM models').all() as { name: string }[];
-  for (const { name } of tables) {
+  for (const { table: name } of indexTables(db)) {
     const move = db.prepare(`UPDATE ${name} SET folder_id = ? WHERE rowid = ?`);
     for (const id of photoIds) move.run(BigInt(folderId), BigInt(id));
   }

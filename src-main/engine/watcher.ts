@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { IgnoreMatcher } from './ignore.js';
 import { owningFolder } from './scanner.js';
@@ -18,8 +18,10 @@ export interface FolderWatcherOptions {
 }
 
 /**
- * Watches the library folders and reports settled changes in batches. The start-up reconcile walk
- * has already seen what is there, so only changes from now on are reported.
+ * Watches the library folders and reports settled changes in batches. It starts before the
+ * start-up reconcile walk, so nothing that happens during that walk is missed (a file seen by
+ * both is simply found unchanged the second time). The folder list and the ignore rules are read
+ * live, so a folder added or a pattern changed applies without a restart.
  */
 export class FolderWatcher {
   private readonly watcher: FSWatcher;
@@ -27,32 +29,57 @@ export class FolderWatcher {
   private removed = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly ready: Promise<void>;
+  private markReady: () => void = () => undefined;
 
   constructor(
-    folders: readonly FolderRow[],
-    ignored: IgnoreMatcher,
+    private readonly folders: () => readonly FolderRow[],
+    private readonly ignored: () => IgnoreMatcher,
     private readonly onChanges: (changes: FolderChanges) => void,
-    private readonly options: FolderWatcherOptions = {},
+    private readonly options: FolderWatcherOptions & { onError?: (error: unknown) => void } = {},
   ) {
     const stableMs = options.stableMs ?? 1000;
     this.watcher = watch(
-      folders.map((folder) => folder.path),
+      folders().map((folder) => folder.path),
       {
         ignoreInitial: true,
         followSymlinks: false,
-        ignored: (path: string) => {
-          const folder = owningFolder(folders, path);
-          return folder ? ignored(path, folder.path) : false;
+        // Chokidar asks first without stats, then again with them before it descends into a folder.
+        ignored: (path, stats) => {
+          const folder = owningFolder(this.folders(), path);
+          return folder ? this.ignored()(path, folder.path, stats?.isDirectory() ?? false) : false;
         },
         awaitWriteFinish: { stabilityThreshold: stableMs, pollInterval: Math.min(100, stableMs) },
       },
     );
     this.watcher.on('add', (path) => this.note(path, 'changed'));
-    this.watcher.on('addDir', (path) => void this.adoptDirectory(path, folders, ignored));
+    this.watcher.on('addDir', (path) => {
+      this.adoptDirectory(path).catch((error: unknown) => options.onError?.(error));
+    });
     this.watcher.on('change', (path) => this.note(path, 'changed'));
     this.watcher.on('unlink', (path) => this.note(path, 'removed'));
     this.watcher.on('unlinkDir', (path) => this.note(path, 'removed'));
-    this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
+    // An unhandled 'error' event would end the process; a watcher problem is reported instead.
+    this.watcher.on('error', (error) => options.onError?.(error));
+    // Chokidar never says "ready" for an empty list of folders, and a watcher closed while it
+    // starts never will: both count as ready.
+    this.ready = new Promise((resolve) => {
+      this.markReady = resolve;
+      this.watcher.once('ready', () => resolve());
+      if (folders().length === 0) resolve();
+    });
+  }
+
+  /** Starts following a folder just added to the library. */
+  watchFolder(path: string): void {
+    this.watcher.add(path);
+  }
+
+  /** Stops following a folder taken out of the library; changes already noted there are dropped. */
+  unwatchFolder(path: string): void {
+    this.watcher.unwatch(path);
+    const inside = (file: string) => file === path || file.startsWith(path + sep);
+    for (const file of [...this.changed]) if (inside(file)) this.changed.delete(file);
+    for (const file of [...this.removed]) if (inside(file)) this.removed.delete(file);
   }
 
   /** Resolves once every folder is being watched. */
@@ -63,6 +90,7 @@ export class FolderWatcher {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.markReady();
     await this.watcher.close();
   }
 
@@ -71,12 +99,9 @@ export class FolderWatcher {
    * written before its watch on the new folder was in place. They are listed here, handed to
    * chokidar so that later renames and deletes of them are reported, and treated as new.
    */
-  private async adoptDirectory(
-    directory: string,
-    folders: readonly FolderRow[],
-    ignored: IgnoreMatcher,
-  ): Promise<void> {
-    const folder = owningFolder(folders, directory);
+  private async adoptDirectory(directory: string): Promise<void> {
+    const folder = owningFolder(this.folders(), directory);
+    const ignored = this.ignored();
     if (!folder) return;
     const files: string[] = [];
     const pending = [directory];
@@ -85,7 +110,7 @@ export class FolderWatcher {
       const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
       for (const entry of entries) {
         const path = join(current, entry.name);
-        if (ignored(path, folder.path)) continue;
+        if (ignored(path, folder.path, entry.isDirectory())) continue;
         if (entry.isDirectory()) pending.push(path);
         else if (entry.isFile()) files.push(path);
       }

@@ -1,4 +1,5 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { perceptualHash } from './perceptual-hash.js';
@@ -21,6 +22,14 @@ export interface DecodedPhoto {
 
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
+}
+
+/** The thumbnail could not be written to the data folder: its fault, not the photo's. */
+export class ThumbnailWriteError extends Error {
+  override readonly name = 'ThumbnailWriteError';
+  constructor(override readonly cause: unknown) {
+    super(`the thumbnail could not be written (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
 }
 
 /**
@@ -73,17 +82,21 @@ async function writeThumbnail(
   raw: { width: number; height: number; channels: 3 },
   target: string,
 ): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
+  const webp = await sharp(data, { raw })
+    .resize(thumbnailDimensions(raw.width, raw.height))
+    .webp({ quality: 78, effort: 2 })
+    .toBuffer();
+  // Copies of one photo share a thumbnail name and may be decoded at the same moment: each writes
+  // its own temporary file, and the atomic rename lets the last one win with whole bytes. Written
+  // by fs, not libvips, so a full disk is reported as ENOSPC (a store fault, not a bad photo).
+  const temporary = `${target}.${process.pid}.${randomUUID()}.tmp`;
   try {
-    await sharp(data, { raw })
-      .resize(thumbnailDimensions(raw.width, raw.height))
-      .webp({ quality: 78, effort: 2 })
-      .toFile(temporary);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(temporary, webp);
     await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw error;
+    throw new ThumbnailWriteError(error);
   }
 }
 

@@ -7,6 +7,12 @@ import type { DevicePreference, ProviderReport } from './providers.js';
  * are the contract; the worker still checks the message kind because a half-started host may
  * deliver anything.
  */
+/**
+ * Which decoder this worker is: raised when it learns a format or a fix, so that photos that
+ * failed with an older one are tried again.
+ */
+export const DECODER_VERSION = 2;
+
 export interface WorkerConfig {
   modelDir: string;
   thumbnailsDir: string;
@@ -35,7 +41,13 @@ export type ImageResult =
       metadata: PhotoMetadata;
       thumbnail: boolean;
     }
-  | { key: number; ok: false; reason: string };
+  | {
+      key: number;
+      ok: false;
+      reason: string;
+      /** Set when the data folder, not the photo, is at fault (a full disk): the photo is not failed. */
+      storeFault?: string;
+    };
 
 export type WorkerRequest =
   | { id: number; kind: 'configure'; config: WorkerConfig }

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import sharp from 'sharp';
 import { loadModelFolder } from '../engine/models/manifest.js';
-import { DecodeError, decodePhoto, type DecodedPhoto } from './decode.js';
+import { DecodeError, ThumbnailWriteError, decodePhoto, type DecodedPhoto } from './decode.js';
+import { storeFaultReason } from '../engine/faults.js';
 import { ClipEncoder } from './encoder.js';
 import { readPhotoMetadata, type PhotoMetadata } from './metadata.js';
 import { modelInputSpec } from './preprocess.js';
@@ -93,7 +94,7 @@ class Worker {
     const spec = modelInputSpec(manifest);
     type Decoded =
       | { job: ImageJob; photo: DecodedPhoto; metadata: PhotoMetadata; thumbnail: boolean }
-      | { job: ImageJob; reason: string };
+      | { job: ImageJob; reason: string; storeFault?: string };
     const decoded = await mapLimited(jobs, config.decodeConcurrency, async (job): Promise<Decoded> => {
       try {
         injectFault(job.path);
@@ -104,6 +105,8 @@ class Worker {
         ]);
         return { job, photo, metadata, thumbnail: thumbnail !== null };
       } catch (error) {
+        const storeFault = error instanceof ThumbnailWriteError ? storeFaultReason(error.cause) : null;
+        if (storeFault) return { job, reason: storeFault, storeFault };
         const reason = error instanceof DecodeError ? error.message : `the photo could not be read (${String(error)})`;
         return { job, reason };
       }
@@ -112,7 +115,11 @@ class Worker {
     const vectors = await this.runModel(() => encoder.encodeImages(good.map((d) => d.photo.tensor)));
     const vectorByKey = new Map(good.map((d, i) => [d.job.key, vectors[i]!]));
     return decoded.map((d): ImageResult => {
-      if (!('photo' in d)) return { key: d.job.key, ok: false, reason: d.reason };
+      if (!('photo' in d)) {
+        return d.storeFault
+          ? { key: d.job.key, ok: false, reason: d.reason, storeFault: d.storeFault }
+          : { key: d.job.key, ok: false, reason: d.reason };
+      }
       return {
         key: d.job.key,
         ok: true,

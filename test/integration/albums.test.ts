@@ -35,8 +35,8 @@ describe('albums, classification and duplicates with the toy model', () => {
       copies.set(original, [half, lossy, webp]);
     }
     library = Library.open({ dataDir: join(workspace, 'data') });
-    library.useModel(TOY_MODEL_DIR);
-    library.addFolder(fixture.root);
+    await library.useModel(TOY_MODEL_DIR);
+    await library.addFolder(fixture.root);
     await library.index();
   });
 
@@ -73,7 +73,7 @@ describe('albums, classification and duplicates with the toy model', () => {
       const arrived = await paintPhoto(join(fixture.coloursDir, 'new-red.jpg'), 'red', { seed: 4242 });
       const id = await waitFor('the new photo to be indexed', () => {
         const row = library.store.photoByPath(arrived);
-        return row?.status === 'indexed' ? row.id : undefined;
+        return row && library.store.photoEmbedding(row.id, library.activeModel()!.manifest.id) ? row.id : undefined;
       });
       const view = await library.album('red things');
       assert.ok(view.members.some((m) => m.photoId === id));
@@ -105,7 +105,7 @@ describe('albums, classification and duplicates with the toy model', () => {
     cpSync(TOY_MODEL_DIR, otherModel, { recursive: true });
     const manifest = join(otherModel, 'manifest.json');
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"id": "toy-clip"', '"id": "toy-clip-two"'));
-    library.useModel(otherModel);
+    await library.useModel(otherModel);
     await library.index();
     assert.equal(library.activeModel()?.manifest.id, 'toy-clip-two');
     await check();

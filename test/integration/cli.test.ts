@@ -87,7 +87,11 @@ test('mistakes get one clear sentence and a non-zero exit, never a stack trace',
   const badData = join(root, 'bad');
   mkdirSync(badData);
   writeFileSync(join(badData, 'library.db'), 'garbage '.repeat(1000));
-  assertOneSentenceError(await runCli(['--data-dir', badData, 'status']), /database .* cannot be (opened|read)/);
+  // A damaged database is not a dead end: it is moved aside (kept) and a new library is started.
+  const damaged = await runCli(['--data-dir', badData, 'status']);
+  assert.equal(damaged.code, 0, damaged.stderr);
+  assert.match(damaged.stderr, /^shoebox: The library database was damaged: it was moved to .*library\.damaged-/);
+  assert.doesNotMatch(damaged.stderr, /\n\s+at /, 'no stack trace');
   const badLimit = await runCli(['--data-dir', data, 'search', 'red', '--limit', 'lots']);
   assert.notEqual(badLimit.code, 0);
   assert.doesNotMatch(badLimit.stderr, /\n\s+at /);
@@ -129,7 +133,7 @@ test('killing the indexer mid-run loses and duplicates nothing: the rerun indexe
   const indexedSoFar = () => {
     const db = new BetterSqlite3(database, { readonly: true, fileMustExist: true });
     try {
-      return (db.prepare("SELECT count(*) AS n FROM photos WHERE status = 'indexed'").get() as { n: number }).n;
+      return (db.prepare('SELECT count(*) AS n FROM embeddings').get() as { n: number }).n;
     } finally {
       db.close();
     }
@@ -153,7 +157,7 @@ test('killing the indexer mid-run loses and duplicates nothing: the rerun indexe
   db.loadExtension((await import('sqlite-vec')).getLoadablePath());
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   const counts = db.prepare('SELECT status, count(*) AS n FROM photos GROUP BY status').all();
-  assert.deepEqual(counts, [{ status: 'indexed', n: photos.length }]);
+  assert.deepEqual(counts, [{ status: 'photo', n: photos.length }]);
   const { table } = db.prepare('SELECT index_table AS "table" FROM models').get() as { table: string };
   assert.deepEqual(db.prepare(`SELECT count(*) AS n, count(DISTINCT rowid) AS distinctRows FROM ${table}`).get(), {
     n: photos.length,

@@ -38,7 +38,7 @@ async function indexedService(t: Parameters<typeof tempDir>[0], trash?: string) 
       : {}),
   });
   t.after(() => service.close());
-  service.library.useModel(TOY_MODEL_DIR);
+  await service.library.useModel(TOY_MODEL_DIR);
   service.start();
   await call(service, 'addFolder', { path: photos });
   await waitFor('indexing', async () => ((await call(service, 'status', {})).indexed === 7 ? true : undefined));

@@ -27,7 +27,7 @@ async function scannedLibrary(t: Parameters<typeof tempDir>[0]) {
   };
   const service = ShoeboxService.open({ dataDir: join(root, 'data') });
   t.after(() => service.close());
-  service.library.addFolder(photos);
+  await service.library.addFolder(photos);
   await service.library.scan();
   const idOf = (path: string) => service.library.store.photoByPath(path)!.id;
   const lookup = (kind: 'thumb' | 'photo', id: number) => service.mediaFile(kind, id);
@@ -83,8 +83,8 @@ test('an indexed photo has a WebP thumbnail, which makes a PNG drag icon', async
   const path = await paintPhoto(join(photos, 'cat.jpg'), 'orange', { seed: 9, width: 400, height: 200 });
   const service = ShoeboxService.open({ dataDir: join(root, 'data') });
   t.after(() => service.close());
-  service.library.useModel(TOY_MODEL_DIR);
-  service.library.addFolder(photos);
+  await service.library.useModel(TOY_MODEL_DIR);
+  await service.library.addFolder(photos);
   await service.library.index();
   const id = service.library.store.photoByPath(path)!.id;
   const lookup = (kind: 'thumb' | 'photo', photoId: number) => service.mediaFile(kind, photoId);

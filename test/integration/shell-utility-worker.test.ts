@@ -78,8 +78,8 @@ async function library(t: Parameters<typeof tempDir>[0], launchWorker: WorkerLau
     workerTimeouts: { baseTimeoutMs: 2500, perPhotoTimeoutMs: 400 },
   });
   t.after(() => lib.close());
-  lib.useModel(TOY_MODEL_DIR);
-  lib.addFolder(photos);
+  await lib.useModel(TOY_MODEL_DIR);
+  await lib.addFolder(photos);
   return lib;
 }
 

@@ -28,8 +28,8 @@ async function libraryWithFault(t: Parameters<typeof tempDir>[0], fault: string,
     workerTimeouts: { baseTimeoutMs: 2500, perPhotoTimeoutMs: 400 },
   });
   t.after(() => library.close());
-  library.useModel(TOY_MODEL_DIR);
-  library.addFolder(photos);
+  await library.useModel(TOY_MODEL_DIR);
+  await library.addFolder(photos);
   return { library, good, bad };
 }
 

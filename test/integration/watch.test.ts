@@ -13,8 +13,8 @@ test('a watched library follows photos added, renamed and deleted while it runs'
   await paintPhoto(join(photos, 'green-0.jpg'), 'green', { seed: 2 });
   const library = Library.open({ dataDir: join(root, 'data') });
   t.after(() => library.close());
-  library.useModel(TOY_MODEL_DIR);
-  library.addFolder(photos);
+  await library.useModel(TOY_MODEL_DIR);
+  await library.addFolder(photos);
   const updates: { added: number; moved: number; removed: number; encoded: number }[] = [];
   const watcher = await library.watch(
     { onUpdate: ({ scan, index }) => updates.push({ ...scan, encoded: index.encoded }) },
@@ -36,7 +36,11 @@ test('a watched library follows photos added, renamed and deleted while it runs'
   renameSync(dropped, renamed);
   const indexedPaths = () => library.status().indexed;
   await waitFor('the rename to be seen', () =>
-    library.store.photoByPath(renamed)?.status === 'indexed' && !library.store.photoByPath(dropped) ? true : undefined,
+    library.store.photoByPath(renamed)?.status === 'photo' &&
+    library.status().indexed === 3 &&
+    !library.store.photoByPath(dropped)
+      ? true
+      : undefined,
   );
   assert.equal(await topRed(), renamed);
   assert.equal(indexedPaths(), 3);

@@ -95,7 +95,7 @@ export class AlbumStore {
   scores(albumId: number, modelId: string): ScoreRow[] {
     return this.sql(
       `SELECT s.photo_id AS photoId, s.score, s.background FROM album_scores s
-         JOIN photos p ON p.id = s.photo_id AND p.status = 'indexed'
+         JOIN photos p ON p.id = s.photo_id AND p.status = 'photo'
         WHERE s.album_id = ? AND s.model_id = ?`,
     ).all(albumId, modelId) as ScoreRow[];
   }
@@ -106,7 +106,7 @@ export class AlbumStore {
       `SELECT p.id AS photoId, e.vector FROM photos p
          JOIN contents c ON c.fingerprint = p.fingerprint
          JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
-        WHERE p.status = 'indexed' AND NOT EXISTS (
+        WHERE p.status = 'photo' AND NOT EXISTS (
           SELECT 1 FROM album_scores s WHERE s.album_id = ? AND s.model_id = ? AND s.photo_id = p.id)
         LIMIT ?`,
     ).all(modelId, albumId, modelId, limit) as { photoId: number; vector: Buffer }[];

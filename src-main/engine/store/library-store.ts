@@ -1,9 +1,21 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { StatementCache } from './statements.js';
 import type { PhotoMetadata } from '../../worker/metadata.js';
-import { blobVector, moveInAllIndexes, removeFromAllIndexes, vectorBlob } from '../vector-index.js';
+import { blobVector, indexTables, moveInAllIndexes, removeFromAllIndexes, vectorBlob } from '../vector-index.js';
 
-export type PhotoStatus = 'pending' | 'indexed' | 'failed' | 'skipped';
+/**
+ * What a file is: a photo (indexed for a model when that model has its content's embedding),
+ * a photo that could not be decoded, or a file that is not a photo Shoebox reads.
+ */
+export type PhotoStatus = 'photo' | 'failed' | 'skipped';
+
+/** Counts for one model: a photo is indexed for it when its embedding exists, pending otherwise. */
+export interface StatusCounts {
+  indexed: number;
+  pending: number;
+  failed: number;
+  skipped: number;
+}
 
 export interface FolderRow {
   id: number;
@@ -103,6 +115,10 @@ export class LibraryStore {
     ) as PhotoRow[];
   }
 
+  photoById(id: number): PhotoRow | undefined {
+    return this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE p.id = ?`).get(id) as PhotoRow | undefined;
+  }
+
   photoByPath(path: string): PhotoRow | undefined {
     return this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos p WHERE p.path = ?`).get(path) as PhotoRow | undefined;
   }
@@ -123,6 +139,25 @@ export class LibraryStore {
     return new Map(rows.map((row) => [row.id, { ...row, hasThumbnail: Boolean(row.hasThumbnail) }]));
   }
 
+  /**
+   * The search indexes hold exactly the photos whose content has that model's embedding: a new
+   * path for known bytes (a copy, a file restored) is searchable at once, with no decoding.
+   */
+  private indexKnownContent(photoIds: readonly number[], onlyModel?: string): void {
+    if (photoIds.length === 0) return;
+    const ids = JSON.stringify(photoIds);
+    for (const { modelId, table } of indexTables(this.db)) {
+      if (onlyModel !== undefined && modelId !== onlyModel) continue;
+      this.sql(
+        `INSERT INTO ${table} (rowid, embedding, folder_id, taken_at)
+           SELECT p.id, e.vector, p.folder_id, COALESCE(c.taken_at, p.mtime_ms)
+             FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
+             JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
+            WHERE p.id IN (SELECT value FROM json_each(?)) AND p.status = 'photo'`,
+      ).run(modelId, ids);
+    }
+  }
+
   insertPhoto(photo: NewPhoto): number {
     const result = this.sql(
       `INSERT INTO photos (folder_id, path, size, mtime_ms, fingerprint, status, reason, updated_at)
@@ -137,7 +172,9 @@ export class LibraryStore {
       photo.reason,
       Date.now(),
     );
-    return Number(result.lastInsertRowid);
+    const id = Number(result.lastInsertRowid);
+    this.indexKnownContent([id]);
+    return id;
   }
 
   /** The file at this path now holds other bytes (or other bytes are now known to be there). */
@@ -149,6 +186,7 @@ export class LibraryStore {
       `UPDATE photos SET size = ?, mtime_ms = ?, fingerprint = ?, status = ?, reason = ?, crashes = 0, updated_at = ?
           WHERE id = ?`,
     ).run(change.size, Math.round(change.mtimeMs), change.fingerprint, change.status, change.reason, Date.now(), id);
+    this.indexKnownContent([id]);
   }
 
   touch(id: number, size: number, mtimeMs: number): void {
@@ -179,27 +217,50 @@ export class LibraryStore {
     for (const id of ids) remove.run(id);
   }
 
-  /** Pending photos to decode, oldest first, leaving out those already on their way. */
-  pendingPhotos(limit: number, excludeIds: readonly number[]): PhotoRow[] {
+  /**
+   * Photos the model has no embedding for, in id order after `afterId` (a drain walks the table
+   * once instead of rescanning it per batch), leaving out those already on their way.
+   */
+  pendingPhotos(modelId: string, limit: number, afterId: number, excludeIds: readonly number[]): PhotoRow[] {
     return this.sql(
       `SELECT ${PHOTO_COLUMNS} FROM photos p
-          WHERE p.status = 'pending' AND p.id NOT IN (SELECT value FROM json_each(?))
+          WHERE p.status = 'photo' AND p.id > ? AND p.id NOT IN (SELECT value FROM json_each(?))
+            AND NOT EXISTS (SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
+                             WHERE c.fingerprint = p.fingerprint)
           ORDER BY p.id LIMIT ?`,
-    ).all(JSON.stringify(excludeIds), limit) as PhotoRow[];
+    ).all(afterId, JSON.stringify(excludeIds), modelId, limit) as PhotoRow[];
   }
 
-  /** Pending photos whose bytes already have an embedding for the model: copies and moves. */
-  pendingWithKnownContent(modelId: string, limit: number): (PhotoRow & { vector: Buffer; takenAt: number })[] {
-    return this.sql(
-      `SELECT ${PHOTO_COLUMNS}, e.vector, COALESCE(c.taken_at, p.mtime_ms) AS takenAt
-           FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
-           JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
-          WHERE p.status = 'pending' LIMIT ?`,
-    ).all(modelId, limit) as (PhotoRow & { vector: Buffer; takenAt: number })[];
+  countPending(modelId: string): number {
+    return (
+      this.sql(
+        `SELECT count(*) AS n FROM photos p WHERE p.status = 'photo' AND NOT EXISTS (
+           SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
+            WHERE c.fingerprint = p.fingerprint)`,
+      ).get(modelId) as { n: number }
+    ).n;
   }
 
-  countPending(): number {
-    return (this.sql("SELECT count(*) AS n FROM photos WHERE status = 'pending'").get() as { n: number }).n;
+  /** Photos holding these bytes that still wait for the model. */
+  countPendingWithFingerprint(fingerprint: string, modelId: string): number {
+    return (
+      this.sql(
+        `SELECT count(*) AS n FROM photos p WHERE p.fingerprint = ? AND p.status = 'photo' AND NOT EXISTS (
+           SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
+            WHERE c.fingerprint = p.fingerprint)`,
+      ).get(fingerprint, modelId) as { n: number }
+    ).n;
+  }
+
+  /** Whether this photo, as it is now, still waits for the model (it may have changed or gone). */
+  stillPending(id: number, fingerprint: string | null, modelId: string): boolean {
+    return (
+      this.sql(
+        `SELECT 1 FROM photos p WHERE p.id = ? AND p.fingerprint IS ? AND p.status = 'photo' AND NOT EXISTS (
+           SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
+            WHERE c.fingerprint = p.fingerprint)`,
+      ).get(id, fingerprint, modelId) !== undefined
+    );
   }
 
   /** Records what decoding learnt about some bytes; returns the content id. */
@@ -235,11 +296,23 @@ export class LibraryStore {
     return row.id;
   }
 
+  /** Stores the model's embedding of some bytes and makes every photo holding them searchable. */
   saveEmbedding(contentId: number, modelId: string, vector: Float32Array): void {
     this.sql(
       `INSERT INTO embeddings (content_id, model_id, vector) VALUES (?, ?, ?)
          ON CONFLICT(content_id, model_id) DO UPDATE SET vector = excluded.vector`,
     ).run(contentId, modelId, vectorBlob(vector));
+    const holders = (
+      this.sql(
+        `SELECT p.id FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
+          WHERE c.id = ? AND p.status = 'photo'`,
+      ).all(contentId) as { id: number }[]
+    ).map((row) => row.id);
+    const table = indexTables(this.db).find((entry) => entry.modelId === modelId)?.table;
+    if (!table) throw new Error(`model ${modelId} has no search index`);
+    const remove = this.sql(`DELETE FROM ${table} WHERE rowid = ?`);
+    for (const id of holders) remove.run(BigInt(id));
+    this.indexKnownContent(holders, modelId);
   }
 
   photoEmbedding(photoId: number, modelId: string): Float32Array | null {
@@ -250,13 +323,29 @@ export class LibraryStore {
     return row ? blobVector(row.vector) : null;
   }
 
-  setStatus(id: number, status: PhotoStatus, reason: string | null): void {
-    this.sql('UPDATE photos SET status = ?, reason = ?, crashes = 0, updated_at = ? WHERE id = ?').run(
-      status,
+  /** Records that a photo could not be decoded: it leaves every search until it is retried. */
+  markFailed(id: number, reason: string): void {
+    this.sql("UPDATE photos SET status = 'failed', reason = ?, crashes = 0, updated_at = ? WHERE id = ?").run(
       reason,
       Date.now(),
       id,
     );
+    removeFromAllIndexes(this.db, [id]);
+  }
+
+  /**
+   * Failed photos get another chance (a new model or decoder, or the user asked); returns how
+   * many. Files that could not even be read or are empty fail again at once, so they stay.
+   */
+  retryFailed(): number {
+    const ids = (
+      this.sql(
+        `UPDATE photos SET status = 'photo', reason = NULL, crashes = 0, updated_at = ?
+          WHERE status = 'failed' AND fingerprint IS NOT NULL AND size > 0 RETURNING id`,
+      ).all(Date.now()) as { id: number }[]
+    ).map((row) => row.id);
+    this.indexKnownContent(ids);
+    return ids.length;
   }
 
   /** Counts a worker crash against a photo; returns how many it has now caused. */
@@ -266,25 +355,18 @@ export class LibraryStore {
     return row?.crashes ?? 0;
   }
 
-  /** After a model change: photos without an embedding for the new model must be encoded again. */
-  markUnencodedPending(modelId: string): number {
-    return this.sql(
-      `UPDATE photos SET status = 'pending', reason = NULL, crashes = 0
-          WHERE status = 'indexed' AND NOT EXISTS (
-            SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
-             WHERE c.fingerprint = photos.fingerprint)`,
-    ).run(modelId).changes;
-  }
-
-  statusCounts(): Record<PhotoStatus, number> {
-    const counts: Record<PhotoStatus, number> = { pending: 0, indexed: 0, failed: 0, skipped: 0 };
-    for (const row of this.sql('SELECT status, count(*) AS n FROM photos GROUP BY status').all() as {
-      status: PhotoStatus;
-      n: number;
-    }[]) {
-      counts[row.status] = row.n;
-    }
-    return counts;
+  /** Counts for a model (every photo pending when there is none yet). */
+  statusCounts(modelId: string | null): StatusCounts {
+    const row = this.sql(
+      `SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
+              count(*) FILTER (WHERE status = 'skipped') AS skipped,
+              count(*) FILTER (WHERE status = 'photo') AS photos,
+              count(*) FILTER (WHERE status = 'photo' AND EXISTS (
+                SELECT 1 FROM contents c JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
+                 WHERE c.fingerprint = p.fingerprint)) AS indexed
+         FROM photos p`,
+    ).get(modelId) as { failed: number; skipped: number; photos: number; indexed: number };
+    return { indexed: row.indexed, pending: row.photos - row.indexed, failed: row.failed, skipped: row.skipped };
   }
 
   /** Every photo that has been decoded (so has metadata and a thumbnail), newest first. */
@@ -292,7 +374,7 @@ export class LibraryStore {
     return this.sql(
       `SELECT p.id, p.path, COALESCE(c.taken_at, p.mtime_ms) AS takenAt, c.width, c.height
          FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
-        WHERE c.has_thumbnail = 1 AND p.status IN ('indexed', 'pending')
+        WHERE c.has_thumbnail = 1 AND p.status = 'photo'
         ORDER BY takenAt DESC, p.id DESC`,
     ).all() as { id: number; path: string; takenAt: number; width: number | null; height: number | null }[];
   }
@@ -302,7 +384,7 @@ export class LibraryStore {
     return this.sql(
       `SELECT p.id, p.path, c.phash, c.width, c.height, p.mtime_ms AS mtimeMs
          FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
-        WHERE p.status = 'indexed' AND c.phash IS NOT NULL`,
+        WHERE p.status = 'photo' AND c.phash IS NOT NULL`,
     ).all() as { id: number; path: string; phash: string; width: number; height: number; mtimeMs: number }[];
   }
 
@@ -321,13 +403,29 @@ export class LibraryStore {
     }[];
   }
 
-  /** Forgets bytes no file holds any more; returns their fingerprints so thumbnails can go too. */
-  deleteOrphanContents(): string[] {
+  /**
+   * Forgets bytes no file has held for `keepMs` (their embeddings and scores go with them);
+   * returns their fingerprints so thumbnails can go too. Bytes orphaned more recently are only
+   * dated: an ignore pattern undone or a folder added back finds them encoded.
+   */
+  deleteOrphanContents(now: number, keepMs: number): string[] {
+    const held = 'EXISTS (SELECT 1 FROM photos p WHERE p.fingerprint = contents.fingerprint)';
+    this.sql(`UPDATE contents SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL AND ${held}`).run();
+    this.sql(`UPDATE contents SET orphaned_at = ? WHERE orphaned_at IS NULL AND NOT ${held}`).run(now);
     const rows = this.sql(
-      `DELETE FROM contents WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.fingerprint = contents.fingerprint)
+      `DELETE FROM contents WHERE orphaned_at IS NOT NULL AND orphaned_at <= ? AND NOT ${held}
          RETURNING fingerprint, has_thumbnail AS hasThumbnail`,
-    ).all() as { fingerprint: string; hasThumbnail: number }[];
+    ).all(now - keepMs) as { fingerprint: string; hasThumbnail: number }[];
     return rows.filter((row) => row.hasThumbnail).map((row) => row.fingerprint);
+  }
+
+  /** Every photo's path and folder, for judging what a change of ignore patterns would hide. */
+  photoPaths(): { id: number; path: string; folderId: number }[] {
+    return this.sql('SELECT id, path, folder_id AS folderId FROM photos').all() as {
+      id: number;
+      path: string;
+      folderId: number;
+    }[];
   }
 
   textEmbedding(modelId: string, text: string): Float32Array | null {

@@ -124,6 +124,45 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'per-model truth: a photo is indexed for a model when that model has its embedding; orphaned contents',
+    up(db) {
+      // 'pending' and 'indexed' said "for the one model being indexed", which a model switch made
+      // a lie. Whether a photo is indexed for a model is now whether its content has that model's
+      // embedding; the status only says what the file is. SQLite cannot change a CHECK in place:
+      // the table is rebuilt (foreign keys are off during migrations, see applyMigrations).
+      db.exec(`
+        CREATE TABLE photos_v3 (
+          id INTEGER PRIMARY KEY,
+          folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          path TEXT NOT NULL UNIQUE,
+          size INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL,
+          fingerprint TEXT,
+          status TEXT NOT NULL CHECK (status IN ('photo', 'failed', 'skipped')),
+          reason TEXT,
+          crashes INTEGER NOT NULL DEFAULT 0,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO photos_v3 (id, folder_id, path, size, mtime_ms, fingerprint, status, reason, crashes, updated_at)
+          SELECT id, folder_id, path, size, mtime_ms, fingerprint,
+                 CASE WHEN status IN ('pending', 'indexed') THEN 'photo' ELSE status END,
+                 CASE WHEN status IN ('pending', 'indexed') THEN NULL ELSE reason END,
+                 crashes, updated_at
+            FROM photos;
+        DROP TABLE photos;
+        ALTER TABLE photos_v3 RENAME TO photos;
+        CREATE INDEX photos_by_folder ON photos(folder_id);
+        CREATE INDEX photos_by_status ON photos(status);
+        CREATE INDEX photos_by_fingerprint ON photos(fingerprint);
+
+        -- When the last file holding some bytes went away: what they cost to encode is kept for a
+        -- while (an ignore pattern undone, a folder added back), then collected.
+        ALTER TABLE contents ADD COLUMN orphaned_at INTEGER;
+      `);
+    },
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
@@ -132,12 +171,24 @@ export function applyMigrations(db: Database, migrations: readonly Migration[] =
   if (current > latest) {
     throw new Error(`database schema version ${current} is newer than this Shoebox understands (${latest})`);
   }
-  for (const migration of migrations) {
-    if (migration.version <= current) continue;
-    db.transaction(() => {
-      migration.up(db);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+  if (current === latest) return latest;
+  // A table rebuild (SQLite's documented twelve steps) must not cascade deletes into the tables
+  // that reference it, so foreign keys are off while migrating and checked before each commit.
+  // The pragma is a no-op inside a transaction, hence out here.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      db.transaction(() => {
+        migration.up(db);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`migration ${migration.version} broke ${broken.length} references`);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    }
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
   return latest;
 }
