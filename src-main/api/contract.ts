@@ -16,10 +16,22 @@ const path = z.string().min(1).max(4096);
 const albumName = z.string().trim().min(1).max(200);
 const prompt = z.string().trim().min(1).max(500);
 const sensitivity = z.number().min(-1).max(1);
+/**
+ * A model id names a folder under `models/`: the rule of `modelIdSchema` in
+ * engine/models/manifest.ts (manifests and the catalogue), so `../x` or `a/b` never reach a path.
+ * Restated rather than imported because the renderer type-checks this module without Node's types.
+ */
+const modelId = z
+  .string()
+  .max(200)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+const ignorePatterns = z.array(z.string().min(1).max(500)).max(200);
 
 export const requestSchemas = {
   status: z.object({}).strict(),
   failures: z.object({}).strict(),
+  /** Marks every failed photo pending again and indexes them (after a fix, or to try a flaky drive again). */
+  retryFailed: z.object({}).strict(),
   timeline: z.object({}).strict(),
   search: z
     .object({
@@ -35,10 +47,13 @@ export const requestSchemas = {
   photo: z.object({ photoId }).strict(),
   addFolder: z.object({ path }).strict(),
   removeFolder: z.object({ path }).strict(),
-  setIgnorePatterns: z.object({ patterns: z.array(z.string().min(1).max(500)).max(200) }).strict(),
+  /** How many photos a pattern list would hide, so a change that would hide most of them is confirmed first. */
+  previewIgnorePatterns: z.object({ patterns: ignorePatterns }).strict(),
+  /** `confirmed`: the person has seen that these patterns hide more than half of the library. */
+  setIgnorePatterns: z.object({ patterns: ignorePatterns, confirmed: z.boolean().optional() }).strict(),
   models: z.object({}).strict(),
-  downloadModel: z.object({ id: z.string().min(1).max(200) }).strict(),
-  useModel: z.object({ id: z.string().min(1).max(200) }).strict(),
+  downloadModel: z.object({ id: modelId }).strict(),
+  useModel: z.object({ id: modelId }).strict(),
   importModel: z.object({ path }).strict(),
   settings: z.object({}).strict(),
   updateSettings: z
@@ -239,12 +254,14 @@ export interface DuplicateGroupView {
 export interface Responses {
   status: Status;
   failures: Failure[];
+  retryFailed: Status;
   timeline: Timeline;
   search: { hits: Hit[] };
   similar: { hits: Hit[] };
   photo: PhotoInfo;
   addFolder: Status;
   removeFolder: Status;
+  previewIgnorePatterns: { hidden: number; total: number };
   setIgnorePatterns: Status;
   models: { models: ModelChoice[]; downloading: ModelDownload | null };
   downloadModel: { started: boolean };

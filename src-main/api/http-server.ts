@@ -1,12 +1,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import type { EngineHost } from './engine-host.js';
 import { parseMediaPath } from './media.js';
-import type { ShoeboxService } from './service.js';
 
 /** The renderer, built by Vite. */
 export const RENDERER_DIR = fileURLToPath(new URL('../../renderer', import.meta.url));
@@ -38,7 +40,7 @@ export interface BrowserServer {
  * hold no secrets and are served to anyone who can reach the port.
  */
 export async function startBrowserServer(
-  service: ShoeboxService,
+  engine: EngineHost,
   options: { port?: number; rendererDir?: string } = {},
 ): Promise<BrowserServer> {
   const token = randomBytes(24).toString('base64url');
@@ -70,24 +72,21 @@ export async function startBrowserServer(
         if (request.method !== 'POST') return sendJson(response, 405, { ok: false, error: 'Use POST.' });
         const body = await readJson(request).catch(() => undefined);
         if (body === undefined) return sendJson(response, 400, { ok: false, error: 'The request is not valid JSON.' });
-        const reply = await service.dispatch(url.pathname.slice('/api/'.length), body);
+        const reply = await engine.dispatch(url.pathname.slice('/api/'.length), body);
         return sendJson(response, reply.ok ? 200 : 400, reply);
       }
       if (url.pathname.startsWith('/media/')) {
         if (!authorised(request, url)) return send(response, 403, 'Forbidden');
         const media = parseMediaPath(url.pathname.slice('/media'.length));
-        const file = media ? await service.mediaFile(media.kind, media.photoId) : null;
-        if (!file) return send(response, 404, 'Not found');
-        response.writeHead(200, {
+        const file = media ? await engine.mediaFile(media.kind, media.photoId) : null;
+        if (!media || !file) return send(response, 404, 'Not found');
+        return sendFile(request, response, file.path, {
           'content-type': file.contentType,
-          'content-length': statSync(file.path).size,
-          'cache-control': media?.kind === 'thumb' ? 'private, max-age=86400' : 'private, no-cache',
+          'cache-control': media.kind === 'thumb' ? 'private, max-age=86400' : 'private, no-cache',
           'x-content-type-options': 'nosniff',
         });
-        createReadStream(file.path).pipe(response);
-        return;
       }
-      return serveStatic(rendererDir, url.pathname, port, response);
+      return serveStatic(rendererDir, url.pathname, port, request, response);
     })().catch((error: unknown) => {
       process.stderr.write(`shoebox: ${error instanceof Error ? error.message : String(error)}\n`);
       if (!response.headersSent) send(response, 500, 'Internal error');
@@ -107,7 +106,7 @@ export async function startBrowserServer(
       return;
     }
     events.handleUpgrade(request, socket, head, (client) => {
-      const unsubscribe = service.subscribe((event) => {
+      const unsubscribe = engine.subscribe((event) => {
         if (client.readyState === client.OPEN) client.send(JSON.stringify(event));
       });
       client.on('close', unsubscribe);
@@ -132,7 +131,13 @@ export async function startBrowserServer(
   };
 }
 
-function serveStatic(root: string, pathname: string, port: number, response: ServerResponse): void {
+function serveStatic(
+  root: string,
+  pathname: string,
+  port: number,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> | void {
   let relative: string;
   try {
     relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
@@ -140,12 +145,10 @@ function serveStatic(root: string, pathname: string, port: number, response: Ser
     return send(response, 400, 'Bad request');
   }
   const file = resolve(root, `.${relative}`);
-  if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile())
-    return send(response, 404, 'Not found');
+  if (!file.startsWith(root + sep)) return send(response, 404, 'Not found');
   const type = STATIC_TYPES[extname(file)] ?? 'application/octet-stream';
-  const headers: Record<string, string | number> = {
+  const headers: Record<string, string> = {
     'content-type': type,
-    'content-length': statSync(file).size,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
@@ -163,8 +166,40 @@ function serveStatic(root: string, pathname: string, port: number, response: Ser
       "form-action 'none'",
     ].join('; ');
   }
-  response.writeHead(200, headers);
-  createReadStream(file).pipe(response);
+  return sendFile(request, response, file, headers);
+}
+
+/**
+ * Streams one file. It is opened before anything is answered and its size read from the open
+ * handle, so a file that vanished (renamed, deleted) after the lookup is a plain 404, and the
+ * length sent is the length of what is read. Once the headers are out, a read error or a client
+ * that went away only ends this response: `pipeline` destroys both ends and closes the file.
+ */
+async function sendFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return send(response, 404, 'Not found');
+  }
+  const stats = await handle.stat().catch(() => null);
+  if (!stats?.isFile()) {
+    await handle.close().catch(() => undefined);
+    return send(response, 404, 'Not found');
+  }
+  response.writeHead(200, { ...headers, 'content-length': stats.size });
+  if (request.method === 'HEAD' || stats.size === 0) {
+    await handle.close().catch(() => undefined);
+    response.end();
+    return;
+  }
+  // Reads no further than the size announced, should the file grow meanwhile.
+  await pipeline(handle.createReadStream({ start: 0, end: stats.size - 1 }), response).catch(() => undefined);
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {

@@ -1,6 +1,9 @@
 import { realpath, stat } from 'node:fs/promises';
 import { extname, sep } from 'node:path';
 import type { Library } from '../engine/library.js';
+import { requestSchemas } from './contract.js';
+
+const photoIdSchema = requestSchemas.photo.shape.photoId;
 
 /**
  * Photo pixels for the renderer, named by photo id only: `/thumb/<id>` (the cached WebP) or
@@ -11,7 +14,10 @@ export function parseMediaPath(pathname: string): { kind: 'thumb' | 'photo'; pho
   const match = /^\/(thumb|photo)\/([1-9][0-9]{0,14})$/.exec(pathname);
   if (!match) return null;
   const photoId = Number(match[2]);
-  return Number.isSafeInteger(photoId) ? { kind: match[1] as 'thumb' | 'photo', photoId } : null;
+  // The same rule as a photo id in any API call, so no transport accepts an id another refuses.
+  return Number.isSafeInteger(photoId) && photoIdSchema.safeParse(photoId).success
+    ? { kind: match[1] as 'thumb' | 'photo', photoId }
+    : null;
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -10,8 +10,9 @@ import { albumsCommand, classifyCommand, duplicatesCommand } from './albums.js';
 import { debugCommand } from './debug.js';
 import { modelsCommand } from './models.js';
 import { createProgressView } from './progress.js';
+import { startEngineHost } from '../api/engine-host.js';
+import { launchNodeEngine } from '../api/engine-host-node.js';
 import { startBrowserServer, type BrowserServer } from '../api/http-server.js';
-import { ShoeboxService } from '../api/service.js';
 
 interface GlobalOptions {
   dataDir: string;
@@ -43,13 +44,18 @@ function dateBound(endOfDay: boolean) {
   };
 }
 
-function openLibrary(options: GlobalOptions): Library {
+async function openLibrary(options: GlobalOptions): Promise<Library> {
   const library = Library.open({
     dataDir: options.dataDir,
     onNotice: (message) => process.stderr.write(`shoebox: ${message}\n`),
   });
-  if (options.model) library.useModel(resolveModelDir(options.model, options.dataDir));
-  if (options.device) library.setDevicePreference(options.device);
+  try {
+    if (options.model) await library.useModel(resolveModelDir(options.model, options.dataDir));
+    if (options.device) await library.setDevicePreference(options.device);
+  } catch (error) {
+    await library.close();
+    throw error;
+  }
   return library;
 }
 
@@ -63,11 +69,11 @@ function resolveModelDir(model: string, dataDir: string): string {
 }
 
 async function withLibrary<T>(command: Command, work: (library: Library) => Promise<T> | T): Promise<T> {
-  const library = openLibrary(command.optsWithGlobals<GlobalOptions>());
+  const library = await openLibrary(command.optsWithGlobals<GlobalOptions>());
   try {
     return await work(library);
   } finally {
-    library.close();
+    await library.close();
   }
 }
 
@@ -224,9 +230,9 @@ export function buildProgram(): Command {
     .description('add photo folders to the library')
     .argument('<folder...>')
     .action(async (folders: string[], _options, command: Command) => {
-      await withLibrary(command, (library) => {
+      await withLibrary(command, async (library) => {
         for (const folder of folders) {
-          const { folder: added, absorbed } = library.addFolder(folder);
+          const { folder: added, absorbed } = await library.addFolder(folder);
           process.stdout.write(`Added ${added.path}\n`);
           for (const path of absorbed) process.stdout.write(`  (now includes ${path}, which was a library folder)\n`);
         }
@@ -274,25 +280,44 @@ export function buildProgram(): Command {
         );
       });
     });
+  /**
+   * The library refuses, unconfirmed, a change that would hide more than half of it; asking the
+   * same question first lets the refusal say how to confirm here.
+   */
+  const saveIgnorePatterns = async (library: Library, patterns: string[], yes: boolean): Promise<void> => {
+    const { hidden, total } = library.ignoreImpact(patterns);
+    if (!yes && hidden * 2 > total) {
+      throw new UserError(`This would hide ${hidden} of ${total} photos; run again with --yes to do it.`);
+    }
+    await library.setIgnorePatterns(patterns, { confirmed: yes });
+    process.stdout.write(
+      `Saved: the patterns hide ${hidden} of ${total} photos. The next "shoebox index" finds files they no longer hide.\n`,
+    );
+  };
+  const yesOption = ['--yes', 'go ahead even if more than half of the library would be hidden'] as const;
   ignore
     .command('add')
-    .description('skip files or folders matching a glob ("*.png", "Screenshots", "2019/raw/**")')
+    .description('skip files or folders matching a .gitignore pattern ("*.png", "tmp/", "/raw", "!keep.png")')
     .argument('<pattern...>')
-    .action(async (patterns: string[], _options, command: Command) => {
-      await withLibrary(command, (library) => {
-        library.setIgnorePatterns([...new Set([...library.ignorePatterns(), ...patterns])]);
-        process.stdout.write('Saved. The next "shoebox index" applies it.\n');
-      });
+    .option(...yesOption)
+    .action(async (patterns: string[], options: { yes?: boolean }, command: Command) => {
+      await withLibrary(command, (library) =>
+        saveIgnorePatterns(library, [...new Set([...library.ignorePatterns(), ...patterns])], options.yes === true),
+      );
     });
   ignore
     .command('remove')
-    .description('stop skipping a pattern')
+    .description('stop skipping a pattern (removing a "!" pattern can hide more)')
     .argument('<pattern...>')
-    .action(async (patterns: string[], _options, command: Command) => {
-      await withLibrary(command, (library) => {
-        library.setIgnorePatterns(library.ignorePatterns().filter((p) => !patterns.includes(p)));
-        process.stdout.write('Saved. The next "shoebox index" applies it.\n');
-      });
+    .option(...yesOption)
+    .action(async (patterns: string[], options: { yes?: boolean }, command: Command) => {
+      await withLibrary(command, (library) =>
+        saveIgnorePatterns(
+          library,
+          library.ignorePatterns().filter((p) => !patterns.includes(p)),
+          options.yes === true,
+        ),
+      );
     });
 
   program
@@ -369,13 +394,18 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port to listen on (a free one by default)', nonNegativeInteger, 0)
     .action(async (options: { port: number }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const service = ShoeboxService.open({ dataDir: globals.dataDir });
+      // The engine runs in a child process, so its SQLite work never holds up a web request.
+      const engine = await startEngineHost({
+        launch: launchNodeEngine,
+        settings: {
+          dataDir: globals.dataDir,
+          ...(globals.model ? { modelDir: resolveModelDir(globals.model, globals.dataDir) } : {}),
+          ...(globals.device ? { device: globals.device } : {}),
+        },
+      });
       let server: BrowserServer | null = null;
       try {
-        if (globals.model) service.library.useModel(resolveModelDir(globals.model, globals.dataDir));
-        if (globals.device) service.library.setDevicePreference(globals.device);
-        server = await startBrowserServer(service, { port: options.port });
-        service.start();
+        server = await startBrowserServer(engine, { port: options.port });
         process.stdout.write(`Shoebox is running at ${server.url}\nOpen it in your browser. Press Ctrl+C to stop.\n`);
         await new Promise<void>((resolveStop) => {
           process.once('SIGINT', () => resolveStop());
@@ -383,7 +413,7 @@ export function buildProgram(): Command {
         });
       } finally {
         await server?.close();
-        await service.close();
+        await engine.close();
       }
     });
 

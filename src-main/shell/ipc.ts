@@ -1,5 +1,5 @@
 import { ipcMain, nativeImage, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
-import type { ShoeboxService } from '../api/service.js';
+import type { EngineHost } from '../api/engine-host.js';
 import { IPC_DRAG, IPC_EVENT, IPC_INVOKE } from './bridge.js';
 import { dragIconPng } from './drag-icon.js';
 import { guardInvoke, resolveDrag, type IpcSender } from './ipc-guard.js';
@@ -13,21 +13,21 @@ function senderOf(event: IpcMainEvent | IpcMainInvokeEvent, window: BrowserWindo
 }
 
 /** The renderer's three ways in (invoke, drag) and one way out (events). */
-export function connectIpc(service: ShoeboxService, currentWindow: () => BrowserWindow | null): void {
+export function connectIpc(engine: EngineHost, currentWindow: () => BrowserWindow | null): void {
   ipcMain.handle(IPC_INVOKE, (event, method: unknown, request: unknown) =>
-    guardInvoke(senderOf(event, currentWindow()), method, request, (name, payload) => service.dispatch(name, payload)),
+    guardInvoke(senderOf(event, currentWindow()), method, request, (name, payload) => engine.dispatch(name, payload)),
   );
   ipcMain.on(IPC_DRAG, (event, photoId: unknown) => {
     void (async () => {
       const drag = await resolveDrag(senderOf(event, currentWindow()), photoId, (kind, id) =>
-        service.mediaFile(kind, id),
+        engine.mediaFile(kind, id),
       );
       if (!drag || event.sender.isDestroyed()) return;
       const icon = nativeImage.createFromBuffer(await dragIconPng(drag.thumbnail));
       event.sender.startDrag({ file: drag.file, icon });
     })().catch((error: unknown) => process.stderr.write(`shoebox: drag failed: ${String(error)}\n`));
   });
-  service.subscribe((apiEvent) => {
+  engine.subscribe((apiEvent) => {
     const window = currentWindow();
     if (!window || window.isDestroyed() || !isAppUrl(window.webContents.getURL())) return;
     window.webContents.send(IPC_EVENT, apiEvent);

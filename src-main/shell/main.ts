@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { app, dialog, Menu, protocol, session, shell, type BrowserWindow, type OpenDialogOptions } from 'electron';
-import { ShoeboxService } from '../api/service.js';
+import { startEngineHost, type EngineHost } from '../api/engine-host.js';
 import { describeError } from '../engine/errors.js';
 import { rendererResponse } from './app-protocol.js';
 import { connectIpc } from './ipc.js';
@@ -9,6 +9,7 @@ import { RENDERER_DIR } from './layout.js';
 import { mediaResponse } from './media-protocol.js';
 import { buildMenuTemplate } from './menu.js';
 import { APP_SCHEME, MEDIA_SCHEME, PRIVILEGED_SCHEMES } from './security.js';
+import { launchUtilityEngine } from './utility-engine.js';
 import { launchUtilityWorker } from './utility-worker.js';
 import { createMainWindow, hardenSession, hardenWebContents } from './window.js';
 import { windowStatePath } from './window-state.js';
@@ -22,7 +23,7 @@ app.enableSandbox();
 
 const development = !app.isPackaged;
 let window: BrowserWindow | null = null;
-let service: ShoeboxService | null = null;
+let engine: EngineHost | null = null;
 
 function fail(message: string): void {
   dialog.showErrorBox('Shoebox cannot start', message);
@@ -40,20 +41,25 @@ async function addFolders(): Promise<void> {
   const options: OpenDialogOptions = { title: 'Add a photo folder', properties: ['openDirectory', 'multiSelections'] };
   const choice = await (target ? dialog.showOpenDialog(target, options) : dialog.showOpenDialog(options));
   for (const path of choice.canceled ? [] : choice.filePaths) {
-    if (!service) return;
-    const reply = await service.dispatch('addFolder', { path });
+    if (!engine) return;
+    const reply = await engine.dispatch('addFolder', { path });
     if (!reply.ok) await dialog.showMessageBox({ type: 'warning', message: reply.error });
   }
 }
 
-function ready(): void {
+async function ready(): Promise<void> {
   const dataDir = app.getPath('userData');
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
     return fail(`The window's files are missing from ${RENDERER_DIR}: run "npm run build".`);
   }
+  let host: EngineHost;
   try {
-    service = ShoeboxService.open({
-      dataDir,
+    // The engine (library, SQLite, indexing) runs in a utility process of its own, so that no
+    // slow call freezes the window, the menus or the photo protocol; it asks this process for
+    // what only main can do: the trash, the file manager and starting the encoder worker.
+    host = await startEngineHost({
+      settings: { dataDir },
+      launch: launchUtilityEngine,
       launchWorker: launchUtilityWorker,
       showInFolder: (path) => shell.showItemInFolder(path),
       trashItem: (path) => shell.trashItem(path),
@@ -61,11 +67,11 @@ function ready(): void {
   } catch (error) {
     return fail(describeError(error));
   }
-  const media = service;
+  engine = host;
   protocol.handle(APP_SCHEME, (request) => rendererResponse(request, RENDERER_DIR));
-  protocol.handle(MEDIA_SCHEME, (request) => mediaResponse(request, (kind, id) => media.mediaFile(kind, id)));
+  protocol.handle(MEDIA_SCHEME, (request) => mediaResponse(request, (kind, id) => host.mediaFile(kind, id)));
   hardenSession(session.defaultSession);
-  connectIpc(media, () => window);
+  connectIpc(host, () => window);
   app.setAboutPanelOptions({ applicationName: 'Shoebox', applicationVersion: app.getVersion() });
   const onAddFolder = () =>
     void addFolders().catch((error: unknown) => dialog.showErrorBox('Shoebox', describeError(error)));
@@ -73,7 +79,6 @@ function ready(): void {
     Menu.buildFromTemplate(buildMenuTemplate({ platform: process.platform, development, onAddFolder })),
   );
   openWindow();
-  media.start();
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -86,19 +91,20 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
   app.on('activate', () => {
-    if (app.isReady() && service) openWindow();
+    if (app.isReady() && engine) openWindow();
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  // Indexing stops and the database closes before the process ends (at most 10 s).
+  // Indexing stops and the database closes before the process ends; the host bounds the wait
+  // (10 s, then the engine process is stopped).
   app.on('will-quit', (event) => {
-    if (!service) return;
+    if (!engine) return;
     event.preventDefault();
-    const closing = service;
-    service = null;
-    const timeout = new Promise<void>((resolveTimeout) => setTimeout(resolveTimeout, 10_000).unref());
-    void Promise.race([closing.close(), timeout])
+    const closing = engine;
+    engine = null;
+    void closing
+      .close()
       .catch((error: unknown) => process.stderr.write(`shoebox: closing failed: ${describeError(error)}\n`))
       .finally(() => app.quit());
   });

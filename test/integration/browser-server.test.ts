@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import type { ApiEvent, Responses } from '../../src-main/api/contract.js';
 import { startBrowserServer, type BrowserServer } from '../../src-main/api/http-server.js';
-import { ShoeboxService } from '../../src-main/api/service.js';
+import { startEngineHost, type SupervisedEngineHost } from '../../src-main/api/engine-host.js';
+import { launchNodeEngine } from '../../src-main/api/engine-host-node.js';
 import { TOY_MODEL_DIR, waitFor } from '../helpers/env.js';
 import { paintPhoto } from '../helpers/photos.js';
 
@@ -35,7 +36,7 @@ function raw(
 
 describe('browser mode: the API over HTTP and WebSocket', () => {
   let root: string;
-  let service: ShoeboxService;
+  let engine: SupervisedEngineHost;
   let server: BrowserServer;
   let token: string;
   let reds: string[];
@@ -60,16 +61,18 @@ describe('browser mode: the API over HTTP and WebSocket', () => {
     for (let i = 0; i < 3; i++)
       reds.push(await paintPhoto(join(root, 'photos', `red-${i}.jpg`), 'red', { seed: i + 1 }));
     await paintPhoto(join(root, 'photos', 'blue.jpg'), 'blue', { seed: 9 });
-    service = ShoeboxService.open({ dataDir: join(root, 'data'), watchStableMs: 200 });
-    service.library.useModel(TOY_MODEL_DIR);
-    server = await startBrowserServer(service, { rendererDir: renderer });
+    // As `shoebox serve` does it: the engine in a child process, the server in this one.
+    engine = await startEngineHost({
+      launch: launchNodeEngine,
+      settings: { dataDir: join(root, 'data'), modelDir: TOY_MODEL_DIR, watchStableMs: 200 },
+    });
+    server = await startBrowserServer(engine, { rendererDir: renderer });
     token = new URL(server.url).searchParams.get('token')!;
-    service.start();
   });
 
   after(async () => {
     await server.close();
-    await service.close();
+    await engine.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -95,6 +98,12 @@ describe('browser mode: the API over HTTP and WebSocket', () => {
     await assert.rejects(call('search', { query: 'red', limit: 'lots' }), /Invalid request for search: limit/);
     await assert.rejects(call('photo', { photoId: -1 }), /Invalid request for photo/);
     await assert.rejects(call('status' as never, { extra: true }), /Invalid request for status/);
+    // Model ids name a folder under models/: the manifest's id rule applies, so no path gets out.
+    for (const id of ['../x', 'a/b', '..', '.hidden', 'Upper', '']) {
+      await assert.rejects(call('useModel', { id }), /Invalid request for useModel: id/, id);
+      await assert.rejects(call('downloadModel', { id }), /Invalid request for downloadModel: id/, id);
+    }
+    await assert.rejects(call('useModel', { id: 'not-installed' }), /not installed/);
     const unknown = await raw(server.port, '/api/readFile', {
       method: 'POST',
       headers: { 'x-shoebox-token': token },
