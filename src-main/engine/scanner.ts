@@ -75,7 +75,7 @@ export class Scanner {
     const unreachable = folders.filter((folder) => !existsSync(folder.path)).map((folder) => folder.path);
     for (const path of changedPaths) {
       const folder = owningFolder(folders, path);
-      if (!folder || this.ignored(path, folder.path)) continue;
+      if (!folder || this.ignored(path, folder.path, false)) continue;
       const stats = await lstat(path).catch(() => null);
       if (stats?.isFile()) {
         sightings.set(path, { path, folderId: folder.id, size: stats.size, mtimeMs: stats.mtimeMs });
@@ -108,7 +108,7 @@ export class Scanner {
       }
       for await (const entry of entries) {
         const path = join(directory, entry.name);
-        if (this.ignored(path, folder.path)) continue;
+        if (this.ignored(path, folder.path, entry.isDirectory())) continue;
         // Symbolic links are not followed: they can loop, or lead outside the library folders.
         if (entry.isDirectory()) stack.push(path);
         else if (entry.isFile()) {
@@ -212,7 +212,7 @@ function initialState(
   if (verdict.kind === 'skip') return { status: 'skipped', reason: verdict.reason };
   if (sighting.size === 0) return { status: 'failed', reason: 'the file is empty' };
   if (wasFingerprinted && fingerprint === null) return { status: 'failed', reason: 'the file could not be read' };
-  return { status: 'pending', reason: null };
+  return { status: 'photo', reason: null };
 }
 
 function isInside(path: string, directories: readonly string[]): boolean {

@@ -30,6 +30,13 @@ class StatusManager {
       (this.status.folders.length === 0 || (this.status.model === null && this.status.nextModel === null)),
   );
 
+  /**
+   * Why indexing is paused by a fault (a full disk, a database it cannot write), which stays on
+   * screen until a run gets going again. A library not yet set up is blocked too, but that is
+   * what the first-run screen explains.
+   */
+  paused = $derived(this.needsSetup ? null : (this.indexing?.blocked ?? null));
+
   #sequence = 0;
   readonly #refreshSoon = debounce(() => void this.refresh(), 500, 3000);
 
