@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir } from '../engine/data-dir.js';
 import { UserError, describeError } from '../engine/errors.js';
-import { Library, type SearchHit, type SearchOptions } from '../engine/library.js';
+import { Library, type IndexRunSummary, type SearchHit, type SearchOptions } from '../engine/library.js';
 import { MANIFEST_FILE } from '../engine/models/manifest.js';
 import { DEVICE_PREFERENCES, type DevicePreference } from '../worker/providers.js';
 import { albumsCommand, classifyCommand, duplicatesCommand } from './albums.js';
@@ -164,11 +164,20 @@ async function runIndex(library: Library, options: { watch?: boolean; json?: boo
               `${index.done} photos indexed.\n`,
           );
         },
+        onPaused: (error) => {
+          view.stop();
+          process.stderr.write(`shoebox: ${error.message} (Shoebox keeps trying while it watches.)\n`);
+        },
         onError: (error) => process.stderr.write(`shoebox: ${describeError(error)}\n`),
       })
     : null;
-  const summary = watcher ? watcher.initial : await library.index(handlers);
-  view.stop();
+  let summary: IndexRunSummary;
+  try {
+    summary = watcher ? watcher.initial : await library.index(handlers);
+  } finally {
+    // A paused index ends in one sentence from main(), on a line of its own.
+    view.stop();
+  }
   const seconds = (performance.now() - started) / 1000;
   const status = library.status();
   const { index, scan } = summary;
@@ -324,9 +333,16 @@ export function buildProgram(): Command {
     .command('index')
     .description('find new, changed and removed photos and encode what is new')
     .option('--watch', 'keep running and follow changes to the folders')
+    .option('--retry-failed', 'try the photos that could not be indexed again')
     .option('--json', 'print a JSON summary')
-    .action(async (options: { watch?: boolean; json?: boolean }, command: Command) => {
-      await withLibrary(command, (library) => runIndex(library, options));
+    .action(async (options: { watch?: boolean; json?: boolean; retryFailed?: boolean }, command: Command) => {
+      await withLibrary(command, async (library) => {
+        if (options.retryFailed) {
+          const retried = await library.retryFailed();
+          process.stderr.write(`Trying ${retried} photo${retried === 1 ? '' : 's'} that could not be indexed again.\n`);
+        }
+        await runIndex(library, options);
+      });
     });
 
   addSearchFlags(

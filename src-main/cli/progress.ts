@@ -53,6 +53,7 @@ class BarView implements ProgressView {
 
   stop(): void {
     if (this.started) this.bar.stop();
+    this.started = false;
   }
 }
 
