@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelIdSchema } from '../shared/model-id.js';
 
 /**
  * Shoebox's one API: what the renderer may ask of the engine, and the events the engine sends.
@@ -16,15 +17,7 @@ const path = z.string().min(1).max(4096);
 const albumName = z.string().trim().min(1).max(200);
 const prompt = z.string().trim().min(1).max(500);
 const sensitivity = z.number().min(-1).max(1);
-/**
- * A model id names a folder under `models/`: the rule of `modelIdSchema` in
- * engine/models/manifest.ts (manifests and the catalogue), so `../x` or `a/b` never reach a path.
- * Restated rather than imported because the renderer type-checks this module without Node's types.
- */
-const modelId = z
-  .string()
-  .max(200)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
+const modelId = modelIdSchema;
 const ignorePatterns = z.array(z.string().min(1).max(500)).max(200);
 
 export const requestSchemas = {

@@ -1,5 +1,5 @@
-import type { DevicePreference } from '../worker/providers.js';
-import type { WorkerRequest, WorkerResponse } from '../worker/protocol.js';
+import type { DevicePreference } from '../shared/worker-protocol.js';
+import type { WorkerRequest, WorkerResponse } from '../shared/worker-protocol.js';
 import type { ApiEvent } from './contract.js';
 
 /**

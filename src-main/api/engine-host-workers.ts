@@ -1,6 +1,6 @@
-import { describeError } from '../engine/errors.js';
+import { describeError } from '../shared/errors.js';
 import type { WorkerChannel, WorkerLauncher } from '../worker/host.js';
-import type { WorkerResponse } from '../worker/protocol.js';
+import type { WorkerResponse } from '../shared/worker-protocol.js';
 import type { WorkerRelayFromEngine, WorkerRelayToEngine } from './engine-host-protocol.js';
 
 /**

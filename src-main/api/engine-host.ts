@@ -1,4 +1,4 @@
-import { UserError, describeError } from '../engine/errors.js';
+import { UserError, describeError } from '../shared/errors.js';
 import type { WorkerLauncher } from '../worker/host.js';
 import type { ApiEvent } from './contract.js';
 import type {

@@ -1,4 +1,4 @@
-import { UserError, describeError } from '../engine/errors.js';
+import { UserError, describeError } from '../shared/errors.js';
 import { requestSchemas } from './contract.js';
 import { relayedWorkers } from './engine-host-workers.js';
 import type { DesktopAction, EngineOpenOptions, FromEngine, ToEngine } from './engine-host-protocol.js';

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError, describeError } from '../engine/errors.js';
-import type { IndexProgress } from '../engine/indexer.js';
+import { UserError, describeError } from '../shared/errors.js';
 import { Library } from '../engine/library.js';
 import { CATALOGUE_PATH, loadCatalogue } from '../engine/models/catalogue.js';
 import { installCatalogueModel } from '../engine/models/download.js';
@@ -444,7 +443,8 @@ export class ShoeboxService {
       return;
     }
     if (status.folders.length === 0) this.setIndexing({ ...IDLE, blocked: 'Add a photo folder to start indexing.' });
-    else if (this.indexing.blocked?.startsWith('Add a photo folder')) this.setIndexing({ ...this.indexing, blocked: null });
+    else if (this.indexing.blocked?.startsWith('Add a photo folder'))
+      this.setIndexing({ ...this.indexing, blocked: null });
     if (this.following) return;
     this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: status.folders[0] ?? null });
     const watching = () => {
@@ -454,7 +454,8 @@ export class ShoeboxService {
     this.following = this.library
       .watch(
         {
-          onScan: (progress) => this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: progress.folder }),
+          onScan: (progress) =>
+            this.setIndexing({ ...this.indexing, phase: 'scanning', currentFolder: progress.folder }),
           onIndex: (progress) => {
             this.setIndexing({
               phase: 'indexing',

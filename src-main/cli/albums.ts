@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../shared/errors.js';
 import type { Library } from '../engine/library.js';
 import { loadStarterAlbums } from '../engine/starter-albums.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { UserError, describeError } from '../engine/errors.js';
+import { UserError, describeError } from '../shared/errors.js';
 import { DecodeError, decodePhoto } from '../worker/decode.js';
 import type { ModelInputSpec } from '../worker/preprocess.js';
 import { loadTextTokenizer } from '../worker/text-tokenizer.js';

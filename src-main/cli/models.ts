@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../shared/errors.js';
 import type { Library } from '../engine/library.js';
 import { CATALOGUE_PATH, loadCatalogue, type Catalogue } from '../engine/models/catalogue.js';
 import { installCatalogueModel } from '../engine/models/download.js';

@@ -1,6 +1,6 @@
 import { thresholds, verdict, type ScoredPhoto, type Thresholds, type Verdict } from './album-rule.js';
-import { UserError } from './errors.js';
-import { dot, normaliseVector } from './vector-math.js';
+import { UserError } from '../shared/errors.js';
+import { dot, normaliseVector } from '../shared/vector-math.js';
 import type { AlbumRow, AlbumStore } from './store/album-store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { dot } from './vector-math.js';
+import { dot } from '../shared/vector-math.js';
 
 /**
  * Near-duplicate groups: resized, re-encoded and lightly edited copies, and bursts. Two photos

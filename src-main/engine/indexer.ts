@@ -1,9 +1,9 @@
 import type { EncoderClient } from '../worker/encoder-client.js';
 import { WorkerCrashedError } from '../worker/encoder-client.js';
-import type { ImageResult } from '../worker/protocol.js';
+import type { ImageResult } from '../shared/worker-protocol.js';
 import type { LibraryStore, PhotoRow } from './store/library-store.js';
-import { describeError } from './errors.js';
-import { storeFaultReason } from './faults.js';
+import { describeError } from '../shared/errors.js';
+import { storeFaultReason } from '../shared/store-faults.js';
 
 export interface IndexProgress {
   /** Photos finished in this run (indexed or failed). */

@@ -14,7 +14,7 @@ import {
   type MemberScore,
 } from './albums.js';
 import { findDuplicateGroups, type DuplicateGroup } from './duplicates.js';
-import { UserError } from './errors.js';
+import { UserError } from '../shared/errors.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { LibrarySearch } from './search.js';
 import { AlbumStore, type AlbumRow } from './store/album-store.js';

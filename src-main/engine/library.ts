@@ -2,20 +2,27 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { DECODER_VERSION, thumbnailPathFor } from '../worker/protocol.js';
-import type { DevicePreference, ProviderReport } from '../worker/providers.js';
+import { DECODER_VERSION, thumbnailPathFor } from '../shared/worker-protocol.js';
+import type { DevicePreference, ProviderReport } from '../shared/worker-protocol.js';
 import type { Thresholds } from './album-rule.js';
 import type { AlbumDefinition, AlbumView, MemberScore } from './albums.js';
 import { CancelledError, Coordinator } from './coordinator.js';
 import { dataDirLayout, type DataDirLayout } from './data-dir.js';
 import type { DuplicateGroup } from './duplicates.js';
-import { IndexingPausedError, UserError } from './errors.js';
+import { IndexingPausedError, UserError } from '../shared/errors.js';
 import { asPaused, pausedError } from './faults.js';
 import { countHidden, createIgnoreMatcher, type IgnoreMatcher } from './ignore.js';
-import { DEFAULT_INDEXER_OPTIONS, Indexer, StoreFault, emptyProgress, type IndexerOptions, type IndexProgress } from './indexer.js';
+import {
+  DEFAULT_INDEXER_OPTIONS,
+  Indexer,
+  StoreFault,
+  emptyProgress,
+  type IndexerOptions,
+  type IndexProgress,
+} from './indexer.js';
 import { LibraryAlbums } from './library-albums.js';
 import { ModelRegistry, type AttachedModel, type EncoderSettings } from './model-registry.js';
-import { loadModelFolder, type ModelFolder } from './models/manifest.js';
+import { loadModelFolder, type ModelFolder } from '../shared/model-manifest.js';
 import { Scanner, owningFolder, type ScanProgress, type ScanSummary } from './scanner.js';
 import { LibrarySearch, type SearchHit, type SearchOptions } from './search.js';
 import type { AlbumRow } from './store/album-store.js';
@@ -324,7 +331,9 @@ export class Library {
   }
 
   /** Scans, then encodes every pending photo. */
-  async index(handlers: { onScan?: (p: ScanProgress) => void; onIndex?: (p: IndexProgress) => void } = {}): Promise<IndexRunSummary> {
+  async index(
+    handlers: { onScan?: (p: ScanProgress) => void; onIndex?: (p: IndexProgress) => void } = {},
+  ): Promise<IndexRunSummary> {
     this.models.requireActive();
     const stops = this.stops;
     const scan = await this.scan(handlers.onScan);

@@ -2,10 +2,11 @@ import { availableParallelism } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { EncoderClient, type EncoderClientOptions } from '../worker/encoder-client.js';
 import { launchNodeWorker, type WorkerLauncher } from '../worker/host.js';
-import { DEVICE_PREFERENCES, providerName, type DevicePreference, type ProviderReport } from '../worker/providers.js';
+import { providerName } from '../worker/providers.js';
+import { DEVICE_PREFERENCES, type DevicePreference, type ProviderReport } from '../shared/worker-protocol.js';
 import type { DataDirLayout } from './data-dir.js';
-import { UserError, describeError } from './errors.js';
-import { loadModelFolder, type ModelFolder } from './models/manifest.js';
+import { UserError, describeError } from '../shared/errors.js';
+import { loadModelFolder, type ModelFolder } from '../shared/model-manifest.js';
 import type { LibraryStore } from './store/library-store.js';
 import { VectorIndex } from './vector-index.js';
 

@@ -1,8 +1,8 @@
-import { UserError } from './errors.js';
-import { splitQuery, type QueryTerm } from './query-terms.js';
-import { normaliseVector } from './vector-math.js';
+import { UserError } from '../shared/errors.js';
+import { splitQuery, type QueryTerm } from '../shared/query-terms.js';
+import { normaliseVector } from '../shared/vector-math.js';
 
-export type { QueryTerm } from './query-terms.js';
+export type { QueryTerm } from '../shared/query-terms.js';
 
 /** The query's terms (grammar in query-terms.ts), or one sentence saying what is wrong with it. */
 export function parseQuery(query: string): QueryTerm[] {

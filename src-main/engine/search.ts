@@ -1,10 +1,10 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import { UserError } from './errors.js';
-import { storeFaultReason } from './faults.js';
+import { UserError } from '../shared/errors.js';
+import { storeFaultReason } from '../shared/store-faults.js';
 import { isDecodablePhoto } from './formats.js';
 import type { ModelRegistry } from './model-registry.js';
-import type { ModelFolder } from './models/manifest.js';
+import type { ModelFolder } from '../shared/model-manifest.js';
 import { combineTerms, parseQuery } from './query.js';
 import { owningFolder } from './scanner.js';
 import type { LibraryStore } from './store/library-store.js';
@@ -117,7 +117,11 @@ export class LibrarySearch {
     this.textCache.clear();
   }
 
-  private async nearest(query: Float32Array, excluded: readonly number[], options: SearchOptions): Promise<SearchHit[]> {
+  private async nearest(
+    query: Float32Array,
+    excluded: readonly number[],
+    options: SearchOptions,
+  ): Promise<SearchHit[]> {
     const { index } = this.models.requireActive();
     const limit = Math.max(1, options.limit ?? 20);
     const offset = Math.max(0, options.offset ?? 0);

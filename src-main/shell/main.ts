@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { app, dialog, Menu, protocol, session, shell, type BrowserWindow, type OpenDialogOptions } from 'electron';
 import { startEngineHost, type EngineHost } from '../api/engine-host.js';
-import { describeError } from '../engine/errors.js';
+import { describeError } from '../shared/errors.js';
 import { rendererResponse } from './app-protocol.js';
 import { connectIpc } from './ipc.js';
 import { RENDERER_DIR } from './layout.js';

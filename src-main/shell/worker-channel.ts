@@ -1,5 +1,5 @@
 import type { WorkerChannel } from '../worker/host.js';
-import type { WorkerRequest, WorkerResponse } from '../worker/protocol.js';
+import type { WorkerRequest, WorkerResponse } from '../shared/worker-protocol.js';
 
 /**
  * The parts of an Electron `UtilityProcess` the channel uses, so that the channel's logic is

@@ -1,6 +1,6 @@
-import type { ImageJob, ImageResult, WorkerConfig, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { ImageJob, ImageResult, WorkerConfig, WorkerRequest, WorkerResponse } from '../shared/worker-protocol.js';
 import type { WorkerChannel, WorkerLauncher } from './host.js';
-import type { ProviderReport } from './providers.js';
+import type { ProviderReport } from '../shared/worker-protocol.js';
 
 /** The worker died (crash, kill, time-out) while the call was in flight. */
 export class WorkerCrashedError extends Error {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import type { ModelFolder } from '../engine/models/manifest.js';
-import { normaliseVector } from '../engine/vector-math.js';
-import { explainProviderFailure, providerCandidates, type DevicePreference, type ProviderReport } from './providers.js';
+import type { ModelFolder } from '../shared/model-manifest.js';
+import { normaliseVector } from '../shared/vector-math.js';
+import { explainProviderFailure, providerCandidates } from './providers.js';
+import { type DevicePreference, type ProviderReport } from '../shared/worker-protocol.js';
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
 
 export interface EncoderOptions {

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { WorkerRequest, WorkerResponse } from './protocol.js';
+import type { WorkerRequest, WorkerResponse } from '../shared/worker-protocol.js';
 
 /**
  * One running worker process, whatever hosts it. The engine's CLI and browser mode use a Node

@@ -1,12 +1,5 @@
 import exifr from 'exifr';
-
-export interface PhotoMetadata {
-  takenAt: number | null;
-  cameraMake: string | null;
-  cameraModel: string | null;
-  latitude: number | null;
-  longitude: number | null;
-}
+import type { PhotoMetadata } from '../shared/worker-protocol.js';
 
 const NONE: PhotoMetadata = { takenAt: null, cameraMake: null, cameraModel: null, latitude: null, longitude: null };
 

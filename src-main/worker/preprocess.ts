@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ModelManifest } from '../engine/models/manifest.js';
+import type { ModelManifest } from '../shared/model-manifest.js';
 import { resampleRgb } from './resample.js';
 
 export interface ModelInputSpec {

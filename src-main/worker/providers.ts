@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-
-/** What the user asked for: the best available, a GPU if there is one, or the CPU only. */
-export type DevicePreference = 'auto' | 'gpu' | 'cpu';
-
-export const DEVICE_PREFERENCES: readonly DevicePreference[] = ['auto', 'gpu', 'cpu'];
+import type { DevicePreference } from '../shared/worker-protocol.js';
 
 /**
  * onnxruntime execution providers to try, best first, CPU always last. CUDA only when its provider
@@ -37,12 +33,6 @@ export function cudaProviderInstalled(): boolean {
   } catch {
     return false;
   }
-}
-
-/** Which provider runs the model, and the ones that were tried first and why they were passed over. */
-export interface ProviderReport {
-  provider: string;
-  fallbacks: { provider: string; reason: string }[];
 }
 
 const PROVIDER_NAMES: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { ModelManifest } from '../engine/models/manifest.js';
+import type { ModelManifest } from '../shared/model-manifest.js';
 import { loadClipTokenizer } from './tokenizer.js';
 
 /** Token ids for the text tower, padded to the context length, with the matching attention mask. */

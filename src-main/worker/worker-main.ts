@@ -1,12 +1,13 @@
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { loadModelFolder } from '../engine/models/manifest.js';
+import { loadModelFolder } from '../shared/model-manifest.js';
 import { DecodeError, ThumbnailWriteError, decodePhoto, type DecodedPhoto } from './decode.js';
-import { storeFaultReason } from '../engine/faults.js';
+import { storeFaultReason } from '../shared/store-faults.js';
 import { ClipEncoder } from './encoder.js';
-import { readPhotoMetadata, type PhotoMetadata } from './metadata.js';
+import { readPhotoMetadata } from './metadata.js';
+import { type PhotoMetadata } from '../shared/worker-protocol.js';
 import { modelInputSpec } from './preprocess.js';
-import type { ProviderReport } from './providers.js';
+import type { ProviderReport } from '../shared/worker-protocol.js';
 import {
   thumbnailPathFor,
   type ImageJob,
@@ -14,7 +15,7 @@ import {
   type WorkerConfig,
   type WorkerRequest,
   type WorkerResponse,
-} from './protocol.js';
+} from '../shared/worker-protocol.js';
 
 /**
  * The worker process: decodes untrusted files and runs the model, so that a crash or hang in

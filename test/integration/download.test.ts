@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { UserError } from '../../src-main/engine/errors.js';
+import { UserError } from '../../src-main/shared/errors.js';
 import { catalogueEntrySchema, type CatalogueEntry, type PinnedFile } from '../../src-main/engine/models/catalogue.js';
 import {
   downloadPinnedFile,
@@ -13,7 +13,7 @@ import {
   type DownloadProgress,
   type InstallProgress,
 } from '../../src-main/engine/models/download.js';
-import { MANIFEST_FILE, loadModelFolder } from '../../src-main/engine/models/manifest.js';
+import { MANIFEST_FILE, loadModelFolder } from '../../src-main/shared/model-manifest.js';
 import { TOY_MODEL_DIR, tempDir } from '../helpers/env.js';
 
 const REVISION = 'c0ffee'.padEnd(40, '0');

@@ -15,7 +15,7 @@ import {
 import { ENGINE_ENTRY, launchNodeEngine } from '../../src-main/api/engine-host-node.js';
 import type { FromEngine } from '../../src-main/api/engine-host-protocol.js';
 import { startBrowserServer } from '../../src-main/api/http-server.js';
-import { UserError } from '../../src-main/engine/errors.js';
+import { UserError } from '../../src-main/shared/errors.js';
 import { launchNodeWorker, type WorkerLauncher } from '../../src-main/worker/host.js';
 import { TOY_MODEL_DIR, tempDir, waitFor } from '../helpers/env.js';
 import { paintPhoto } from '../helpers/photos.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { UserError } from '../../src-main/engine/errors.js';
+import { UserError } from '../../src-main/shared/errors.js';
 import { Library } from '../../src-main/engine/library.js';
 import { TOY_MODEL_DIR, tempDir } from '../helpers/env.js';
 import { paintPhoto } from '../helpers/photos.js';

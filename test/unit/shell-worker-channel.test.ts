@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { test } from 'node:test';
 import { utilityWorkerChannel, type UtilityProcessLike } from '../../src-main/shell/worker-channel.js';
-import type { WorkerRequest } from '../../src-main/worker/protocol.js';
+import type { WorkerRequest } from '../../src-main/shared/worker-protocol.js';
 import { waitFor } from '../helpers/env.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateToyModel } from '../../scripts/generate-toy-model.js';
 import { TOY_COLOURS, TOY_COLOUR_NAMES } from '../../scripts/toy-palette.js';
-import { loadModelFolder } from '../../src-main/engine/models/manifest.js';
+import { loadModelFolder } from '../../src-main/shared/model-manifest.js';
 import { ClipEncoder } from '../../src-main/worker/encoder.js';
 import { TOY_MODEL_DIR, tempDir } from '../helpers/env.js';
 

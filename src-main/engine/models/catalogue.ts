@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { modelIdSchema, modelSpecSchema } from './manifest.js';
+import { modelSpecSchema } from '../../shared/model-manifest.js';
+import { modelIdSchema } from '../../shared/model-id.js';
 
 /**
  * The models Shoebox offers to download. Every file is pinned: a URL at a fixed revision (a

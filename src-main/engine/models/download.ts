@@ -3,9 +3,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { UserError } from '../errors.js';
+import { UserError } from '../../shared/errors.js';
 import type { CatalogueEntry, PinnedFile } from './catalogue.js';
-import { MANIFEST_FILE, loadModelFolder, manifestSchema, type ModelManifest } from './manifest.js';
+import { MANIFEST_FILE, loadModelFolder, manifestSchema, type ModelManifest } from '../../shared/model-manifest.js';
 
 /**
  * Downloads of the pinned model files. A file is streamed to `<destination>.part`, hashed as it

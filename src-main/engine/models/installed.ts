@@ -1,8 +1,8 @@
 import { cp, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, describeError } from '../errors.js';
+import { UserError, describeError } from '../../shared/errors.js';
 import { STAGING_FOLDER, replaceFolder } from './download.js';
-import { loadModelFolder, type ModelFolder } from './manifest.js';
+import { loadModelFolder, type ModelFolder } from '../../shared/model-manifest.js';
 
 /** The models in the data folder's `models/`: downloaded from the catalogue or imported. */
 export async function installedModels(modelsDir: string): Promise<ModelFolder[]> {

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { UserError, describeError } from '../errors.js';
+import { UserError, describeError } from '../../shared/errors.js';
 import { MIGRATIONS, applyMigrations } from './migrations.js';
 import { checkHealth, isDatabaseDamage, recoverDamagedDatabase } from './database-recovery.js';
 import { unpackedAsarPath } from '../asar-path.js';

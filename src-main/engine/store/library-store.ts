@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { StatementCache } from './statements.js';
-import type { PhotoMetadata } from '../../worker/metadata.js';
+import type { PhotoMetadata } from '../../shared/worker-protocol.js';
 import { blobVector, indexTables, moveInAllIndexes, removeFromAllIndexes, vectorBlob } from '../vector-index.js';
 
 /**

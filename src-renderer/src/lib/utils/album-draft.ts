@@ -1,4 +1,4 @@
-import { splitQuery as splitQueryTerms } from '../../../../src-main/engine/query-terms.js';
+import { splitQuery as splitQueryTerms } from '../../../../src-main/shared/query-terms.js';
 
 /** What the album forms edit: prompts and negatives as typed, one per line. */
 export interface AlbumDraft {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { UserError } from './errors.js';
+import { modelIdSchema } from './model-id.js';
 
 /** A model is a folder holding `manifest.json`, its ONNX towers and its tokenizer. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -52,14 +53,10 @@ export const modelSpecSchema = z.object({
   }),
 });
 
-const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"');
-
 export const manifestSchema = modelSpecSchema.extend({
   id: modelIdSchema,
   name: z.string().min(1),
 });
-
-export { modelIdSchema };
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
 

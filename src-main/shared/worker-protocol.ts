@@ -1,12 +1,31 @@
 import { join } from 'node:path';
-import type { PhotoMetadata } from './metadata.js';
-import type { DevicePreference, ProviderReport } from './providers.js';
 
 /**
  * Messages between the engine and its worker process. Both ends are our own code, so the types
  * are the contract; the worker still checks the message kind because a half-started host may
  * deliver anything.
  */
+
+/** What the user asked for: the best available, a GPU if there is one, or the CPU only. */
+export type DevicePreference = 'auto' | 'gpu' | 'cpu';
+
+export const DEVICE_PREFERENCES: readonly DevicePreference[] = ['auto', 'gpu', 'cpu'];
+
+/** Which provider runs the model, and the ones that were tried first and why they were passed over. */
+export interface ProviderReport {
+  provider: string;
+  fallbacks: { provider: string; reason: string }[];
+}
+
+/** What a photo says about itself (EXIF), when it says it. */
+export interface PhotoMetadata {
+  takenAt: number | null;
+  cameraMake: string | null;
+  cameraModel: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
 /**
  * Which decoder this worker is: raised when it learns a format or a fix, so that photos that
  * failed with an older one are tried again.
