@@ -1,5 +1,5 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ToyColour } from '../../scripts/toy-palette.js';
 import { paintPhoto } from './photos.js';
 
@@ -57,6 +57,22 @@ export async function buildFixtureLibrary(root: string, corpus: string | null): 
     cpSync(corpus, corpusDir, { recursive: true });
   }
   return { root, coloursDir, corpusDir, brokenDir, byColour };
+}
+
+/**
+ * A copy of a fixture library at `root`, with its paths pointing into the copy: for a test that
+ * changes photos, so that the original stays as it was for the others.
+ */
+export function copyFixtureLibrary(fixture: FixtureLibrary, root: string): FixtureLibrary {
+  cpSync(fixture.root, root, { recursive: true, preserveTimestamps: true });
+  const moved = (path: string) => join(root, relative(fixture.root, path));
+  return {
+    root,
+    coloursDir: moved(fixture.coloursDir),
+    corpusDir: fixture.corpusDir === null ? null : moved(fixture.corpusDir),
+    brokenDir: moved(fixture.brokenDir),
+    byColour: new Map([...fixture.byColour].map(([colour, paths]) => [colour, paths.map(moved)])),
+  };
 }
 
 /** Every file under a folder that Shoebox should account for (hidden entries are ignored). */
