@@ -1,3 +1,5 @@
+// The rules themselves; shell-window.test.ts checks that window.ts installs them on the window,
+// its web contents and its session.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
