@@ -3,6 +3,7 @@ import { requestSchemas } from './contract.js';
 import { relayedWorkers } from './engine-host-workers.js';
 import type { DesktopAction, EngineOpenOptions, FromEngine, ToEngine } from './engine-host-protocol.js';
 import { ShoeboxService, type ServiceOptions } from './service.js';
+import { connectToParent } from '../shared/parent-port.js';
 
 /**
  * The engine process: the library, its SQLite database and the indexer run here, so that their
@@ -10,34 +11,7 @@ import { ShoeboxService, type ServiceOptions } from './service.js';
  * as an Electron utility process or a Node child process; only the port to the parent differs.
  * The parent sends `open` first, then calls; everything else is ShoeboxService.
  */
-interface Port {
-  post(message: FromEngine): void;
-  listen(handler: (message: ToEngine) => void): void;
-}
-
-interface ElectronParentPort {
-  postMessage(message: unknown): void;
-  on(event: 'message', handler: (event: { data: unknown }) => void): void;
-}
-
-function connect(): Port {
-  const parentPort = (process as { parentPort?: ElectronParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      post: (message) => parentPort.postMessage(message),
-      listen: (handler) => parentPort.on('message', (event) => handler(event.data as ToEngine)),
-    };
-  }
-  if (!process.send) throw new Error('the Shoebox engine must be started by a Shoebox engine host');
-  return {
-    post: (message) => {
-      if (process.connected) process.send!(message);
-    },
-    listen: (handler) => process.on('message', (message) => handler(message as ToEngine)),
-  };
-}
-
-const port = connect();
+const port = connectToParent<FromEngine, ToEngine>('engine');
 const mediaId = requestSchemas.photo.shape.photoId;
 const desktopCalls = new Map<number, { resolve(): void; reject(error: Error): void }>();
 let nextDesktopCall = 0;

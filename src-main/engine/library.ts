@@ -584,9 +584,11 @@ export class Library {
     const paused = asPaused(error, this.layout.root);
     if (paused instanceof IndexingPausedError) {
       this.following?.onPaused?.(paused);
+      // A rescan, not only a drain: the change that paused may have been a watched batch, and
+      // its paths are found again only by looking (unchanged files cost one stat each).
       this.retryTimer ??= setTimeout(() => {
         this.retryTimer = null;
-        this.followUp('drain');
+        this.followUp('scan');
       }, PAUSED_RETRY_MS);
       this.retryTimer.unref();
       return;

@@ -48,7 +48,7 @@ export class VectorIndex {
         `CREATE VIRTUAL TABLE IF NOT EXISTS ${table} USING vec0(` +
           `embedding float[${dimensions}] distance_metric=cosine, folder_id integer, taken_at integer)`,
       );
-    })();
+    }).immediate();
     return new VectorIndex(db, modelId, dimensions, table);
   }
 
@@ -88,19 +88,22 @@ export class VectorIndex {
 
   /** Recreates the index from the source of truth (also reclaims space vec0 keeps after deletes). */
   rebuild(): number {
-    return this.db.transaction(() => {
-      this.db.exec(`DELETE FROM ${this.table}`);
-      const rows = this.db
-        .prepare(
-          `SELECT p.id, p.folder_id AS folderId, COALESCE(c.taken_at, p.mtime_ms) AS takenAt, e.vector
+    return this.db
+      .transaction(() => {
+        this.db.exec(`DELETE FROM ${this.table}`);
+        const rows = this.db
+          .prepare(
+            `SELECT p.id, p.folder_id AS folderId, COALESCE(c.taken_at, p.mtime_ms) AS takenAt, e.vector
              FROM photos p JOIN contents c ON c.fingerprint = p.fingerprint
              JOIN embeddings e ON e.content_id = c.id AND e.model_id = ?
             WHERE p.status = 'photo'`,
-        )
-        .all(this.modelId) as { id: number; folderId: number; takenAt: number; vector: Buffer }[];
-      for (const row of rows) this.insertRow.run(BigInt(row.id), row.vector, BigInt(row.folderId), BigInt(row.takenAt));
-      return rows.length;
-    })();
+          )
+          .all(this.modelId) as { id: number; folderId: number; takenAt: number; vector: Buffer }[];
+        for (const row of rows)
+          this.insertRow.run(BigInt(row.id), row.vector, BigInt(row.folderId), BigInt(row.takenAt));
+        return rows.length;
+      })
+      .immediate();
   }
 }
 

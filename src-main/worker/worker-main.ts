@@ -16,39 +16,13 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from '../shared/worker-protocol.js';
+import { connectToParent } from '../shared/parent-port.js';
 
 /**
  * The worker process: decodes untrusted files and runs the model, so that a crash or hang in
  * either takes down only this process, which the engine restarts. It runs as a Node child process
  * (CLI, `shoebox serve`) or as an Electron utility process (desktop); only the port differs.
  */
-interface Port {
-  post(message: WorkerResponse): void;
-  listen(handler: (message: WorkerRequest) => void): void;
-}
-
-interface ElectronParentPort {
-  postMessage(message: unknown): void;
-  on(event: 'message', handler: (event: { data: unknown }) => void): void;
-}
-
-function connect(): Port {
-  const parentPort = (process as { parentPort?: ElectronParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      post: (message) => parentPort.postMessage(message),
-      listen: (handler) => parentPort.on('message', (event) => handler(event.data as WorkerRequest)),
-    };
-  }
-  if (!process.send) throw new Error('the Shoebox worker must be started by the Shoebox engine');
-  // Without its parent the worker has no purpose: exit rather than linger as an orphan.
-  process.on('disconnect', () => process.exit(0));
-  return {
-    post: (message) => process.send!(message),
-    listen: (handler) => process.on('message', (message) => handler(message as WorkerRequest)),
-  };
-}
-
 /** Test seam: `crash:<marker>` / `hang:<marker>` make decoding a file whose name holds the marker fail hard. */
 function injectFault(path: string): void {
   const spec = process.env.SHOEBOX_FAULT_INJECTION;
@@ -155,7 +129,9 @@ class Worker {
   }
 }
 
-const port = connect();
+const port = connectToParent<WorkerResponse, WorkerRequest>('worker');
+// Without its parent the worker has no purpose: exit rather than linger as an orphan.
+process.on('disconnect', () => process.exit(0));
 const worker = new Worker();
 port.listen((request) => {
   void (async () => {

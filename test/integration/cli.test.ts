@@ -189,15 +189,19 @@ test('photos added to a folder while "index --watch" runs become searchable', as
   await waitFor('the watcher to start', () => (stderr.includes('Watching') ? true : undefined), 60_000);
 
   const arrived = await paintPhoto(join(folder, 'holiday', 'red-sunset.jpg'), 'red', { seed: 2 });
+  let lastSearch = '';
   await waitFor(
     'the new photo to be found',
     async () => {
       const result = await runCli(['--data-dir', data, 'search', 'red', '--json', '--limit', '1']);
+      lastSearch = result.stdout + result.stderr;
       const [best] = JSON.parse(result.stdout || '[]') as { path: string }[];
       return best?.path === arrived ? true : undefined;
     },
     60_000,
-  );
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nwatcher said:\n${stderr}\nlast search said:\n${lastSearch}`);
+  });
 
   watcher.kill('SIGINT');
   assert.equal(await exited, 0, 'Ctrl+C stops watching cleanly');

@@ -55,17 +55,19 @@ export class AlbumStore {
 
   /** New prompts make the stored scores meaningless; a new sensitivity does not. */
   update(id: number, change: { prompts?: string[]; negatives?: string[]; sensitivity?: number; name?: string }): void {
-    this.db.transaction(() => {
-      const current = this.sql('SELECT * FROM albums WHERE id = ?').get(id) as RawAlbum;
-      this.sql('UPDATE albums SET name = ?, prompts = ?, negatives = ?, sensitivity = ? WHERE id = ?').run(
-        change.name ?? current.name,
-        change.prompts ? JSON.stringify(change.prompts) : current.prompts,
-        change.negatives ? JSON.stringify(change.negatives) : current.negatives,
-        change.sensitivity ?? current.sensitivity,
-        id,
-      );
-      if (change.prompts || change.negatives) this.sql('DELETE FROM album_scores WHERE album_id = ?').run(id);
-    })();
+    this.db
+      .transaction(() => {
+        const current = this.sql('SELECT * FROM albums WHERE id = ?').get(id) as RawAlbum;
+        this.sql('UPDATE albums SET name = ?, prompts = ?, negatives = ?, sensitivity = ? WHERE id = ?').run(
+          change.name ?? current.name,
+          change.prompts ? JSON.stringify(change.prompts) : current.prompts,
+          change.negatives ? JSON.stringify(change.negatives) : current.negatives,
+          change.sensitivity ?? current.sensitivity,
+          id,
+        );
+        if (change.prompts || change.negatives) this.sql('DELETE FROM album_scores WHERE album_id = ?').run(id);
+      })
+      .immediate();
   }
 
   delete(id: number): void {
@@ -118,9 +120,11 @@ export class AlbumStore {
       `INSERT INTO album_scores (album_id, model_id, photo_id, score, background) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(album_id, model_id, photo_id) DO UPDATE SET score = excluded.score, background = excluded.background`,
     );
-    this.db.transaction(() => {
-      for (const row of rows) insert.run(albumId, modelId, row.photoId, row.score, row.background);
-    })();
+    this.db
+      .transaction(() => {
+        for (const row of rows) insert.run(albumId, modelId, row.photoId, row.score, row.background);
+      })
+      .immediate();
   }
 }
 

@@ -66,8 +66,13 @@ export class LibraryStore {
     return this.statements.get(text);
   }
 
+  /**
+   * Runs `work` in one write transaction, taking the write lock first (BEGIN IMMEDIATE): a
+   * deferred transaction that reads, then writes after another process wrote (a second Shoebox, a
+   * CLI search saving its text embedding) fails at once with SQLITE_BUSY instead of waiting.
+   */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   getSetting(key: string): string | null {
