@@ -30,6 +30,9 @@ export class FolderWatcher {
   private timer: NodeJS.Timeout | null = null;
   private readonly ready: Promise<void>;
   private markReady: () => void = () => undefined;
+  private closed = false;
+  /** Second looks at folders that just appeared (see the addDir handler). */
+  private readonly settling = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly folders: () => readonly FolderRow[],
@@ -53,7 +56,15 @@ export class FolderWatcher {
     );
     this.watcher.on('add', (path) => this.note(path, 'changed'));
     this.watcher.on('addDir', (path) => {
-      this.adoptDirectory(path).catch((error: unknown) => options.onError?.(error));
+      const adopt = () => this.adoptDirectory(path).catch((error: unknown) => options.onError?.(error));
+      void adopt();
+      // Files written just after the folder appeared can land between chokidar's listing of it
+      // and its watch being in place: one more look once writes have settled catches them.
+      const again = setTimeout(() => {
+        this.settling.delete(again);
+        if (!this.closed) void adopt();
+      }, stableMs);
+      this.settling.add(again);
     });
     this.watcher.on('change', (path) => this.note(path, 'changed'));
     this.watcher.on('unlink', (path) => this.note(path, 'removed'));
@@ -88,6 +99,9 @@ export class FolderWatcher {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.settling) clearTimeout(timer);
+    this.settling.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.markReady();
@@ -121,6 +135,7 @@ export class FolderWatcher {
   }
 
   private note(path: string, kind: 'changed' | 'removed'): void {
+    if (this.closed) return;
     if (kind === 'changed') {
       this.removed.delete(path);
       this.changed.add(path);
