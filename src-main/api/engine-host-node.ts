@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EngineLauncher } from './engine-host.js';
 import type { FromEngine } from './engine-host-protocol.js';
@@ -11,12 +11,17 @@ export const ENGINE_ENTRY = fileURLToPath(new URL('./engine-main.js', import.met
  * typed arrays and the like as the Electron port does. Its output goes to the terminal: the
  * engine writes only diagnostics there.
  */
-export const launchNodeEngine: EngineLauncher = () => {
-  const child = fork(ENGINE_ENTRY, [], {
-    serialization: 'advanced',
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+export const launchNodeEngine: EngineLauncher = () =>
+  childProcessEngine(
+    fork(ENGINE_ENTRY, [], {
+      serialization: 'advanced',
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+
+/** An engine process over a Node child process with an IPC channel, however it was started. */
+export function childProcessEngine(child: ChildProcess): ReturnType<EngineLauncher> {
   return {
     get pid() {
       return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
@@ -42,4 +47,4 @@ export const launchNodeEngine: EngineLauncher = () => {
       child.kill('SIGTERM');
     },
   };
-};
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { basename, join } from 'node:path';
@@ -12,8 +12,7 @@ import {
   type EngineProcess,
   type SupervisedEngineHost,
 } from '../../src-main/api/engine-host.js';
-import { ENGINE_ENTRY, launchNodeEngine } from '../../src-main/api/engine-host-node.js';
-import type { FromEngine } from '../../src-main/api/engine-host-protocol.js';
+import { ENGINE_ENTRY, childProcessEngine, launchNodeEngine } from '../../src-main/api/engine-host-node.js';
 import { startBrowserServer } from '../../src-main/api/http-server.js';
 import { UserError } from '../../src-main/shared/errors.js';
 import { launchNodeWorker, type WorkerLauncher } from '../../src-main/worker/host.js';
@@ -212,25 +211,14 @@ await import(process.env.SHIM_ENGINE_URL);
 function utilityStyleLauncher(t: TestContext): () => EngineProcess {
   const shim = join(tempDir(t), 'utility-engine-shim.mjs');
   writeFileSync(shim, SHIM);
-  return () => {
-    const child: ChildProcess = spawn(process.execPath, [shim], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'advanced',
-      env: { ...process.env, SHIM_ENGINE_URL: pathToFileURL(ENGINE_ENTRY).href },
-    });
-    return {
-      get pid() {
-        return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
-      },
-      send: (message) => {
-        if (child.connected) child.send(message);
-      },
-      onMessage: (listener) => child.on('message', (message) => listener(message as FromEngine)),
-      onExit: (listener) =>
-        child.once('exit', (code, signal) => listener(signal ? `killed by ${signal}` : `exit code ${code}`)),
-      terminate: () => child.kill('SIGTERM'),
-    };
-  };
+  return () =>
+    childProcessEngine(
+      spawn(process.execPath, [shim], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'advanced',
+        env: { ...process.env, SHIM_ENGINE_URL: pathToFileURL(ENGINE_ENTRY).href },
+      }),
+    );
 }
 
 test('desktop shape: the parent starts the workers, moves photos to the trash and shows them, on the engine’s behalf', async (t) => {
